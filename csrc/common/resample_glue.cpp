@@ -1,0 +1,116 @@
+// Argument checks and canonical geometry of the resample ops (one definition for CPU and CUDA).
+#include "resample_glue.h"
+
+#include <c10/util/Exception.h>
+
+#include <sstream>
+
+namespace torchresample {
+
+Filter parse_filter(c10::string_view name) {
+  if (name == "nearest") return Filter::Nearest;
+  if (name == "nearest-exact") return Filter::NearestExact;
+  if (name == "linear") return Filter::Linear;
+  if (name == "cubic") return Filter::Cubic;
+  if (name == "area") return Filter::Area;
+  if (name == "lanczos") return Filter::Lanczos;
+  TORCH_CHECK_VALUE(false, "torchresample: unknown filter '", std::string(name),
+                    "'; expected one of nearest, nearest-exact, linear, cubic, area, lanczos");
+}
+
+ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format) {
+  ResampleGeometry g;
+  const int64_t spatial = static_cast<int64_t>(sizes.size()) - 2;
+  const bool channels_last = format == at::MemoryFormat::ChannelsLast || format == at::MemoryFormat::ChannelsLast3d;
+  g.batch = channels_last ? sizes[0] : sizes[0] * sizes[1];
+  g.channels = channels_last ? sizes[1] : 1;
+  for (int64_t k = 0; k < spatial; ++k) {
+    g.in[3 - spatial + k] = sizes[2 + k];
+    g.out[3 - spatial + k] = out_spatial[k];
+  }
+  return g;
+}
+
+std::vector<int64_t> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial) {
+  std::vector<int64_t> shape(sizes.begin(), sizes.begin() + 2);
+  shape.insert(shape.end(), spatial.begin(), spatial.end());
+  return shape;
+}
+
+std::vector<double> axis_scales(at::ArrayRef<double> scales, int64_t spatial) {
+  if (scales.empty()) {
+    return std::vector<double>(spatial, 0.0);
+  }
+  return std::vector<double>(scales.begin(), scales.end());
+}
+
+namespace {
+
+// "(D: 1, H: 2, W: 3)" for the trailing spatial extents, as torch's messages print them.
+std::string spatial_string(at::IntArrayRef spatial) {
+  static const char* names[] = {"D", "H", "W"};
+  std::ostringstream s;
+  s << "(";
+  const size_t n = spatial.size();
+  for (size_t k = 0; k < n; ++k) {
+    s << (k ? ", " : "") << names[3 - n + k] << ": " << spatial[k];
+  }
+  s << ")";
+  return s.str();
+}
+
+void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::ArrayRef<double> scales,
+                  Filter filter, bool antialias, const char* what) {
+  const int64_t dim = static_cast<int64_t>(in_sizes.size());
+  TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected ", what,
+              " with 3, 4 or 5 dimensions (N, C, spatial...), but got a ", dim, "-D tensor");
+  const int64_t spatial = dim - 2;
+  TORCH_CHECK(static_cast<int64_t>(out_spatial.size()) == spatial, "It is expected output_size equals to ",
+              spatial, ", but got size ", out_spatial.size());
+  TORCH_CHECK(scales.empty() || static_cast<int64_t>(scales.size()) == spatial,
+              "torchresample: expected ", spatial, " scales (or none), but got ", scales.size());
+  const auto in_spatial = in_sizes.slice(2);
+  bool positive = true;
+  for (int64_t k = 0; k < spatial; ++k) {
+    positive = positive && in_spatial[k] > 0 && out_spatial[k] > 0;
+  }
+  TORCH_CHECK(positive, "Input and output sizes should be greater than 0, but got input ",
+              spatial_string(in_spatial), " output ", spatial_string(out_spatial));
+  TORCH_CHECK_VALUE(!antialias || (filter != Filter::Nearest && filter != Filter::NearestExact &&
+                                   filter != Filter::Area),
+                    "torchresample: antialias is not defined for the nearest, nearest-exact and area filters");
+}
+
+}  // namespace
+
+void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales,
+                    Filter filter, bool antialias) {
+  check_common(input.sizes(), output_size, scales, filter, antialias, "input");
+  const auto sizes = input.sizes();
+  // Only the batch may be empty (torch's upsample_*_common_check).
+  TORCH_CHECK(input.numel() != 0 || c10::multiply_integers(sizes.begin() + 1, sizes.end()) != 0,
+              "Non-empty ", sizes.size(), "D data tensor expected but got a tensor with sizes ", sizes);
+  const auto dtype = input.scalar_type();
+  TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype) || dtype == at::kByte,
+                              "torchresample::resample: not implemented for '", toString(dtype),
+                              "' (floating point and uint8 tensors are supported)");
+  TORCH_CHECK(input.layout() == at::kStrided, "torchresample::resample: expected a strided tensor");
+}
+
+void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                             at::ArrayRef<double> scales, Filter filter, bool antialias) {
+  check_common(input_size, grad_output.sizes().slice(std::min<size_t>(2, grad_output.dim())), scales, filter,
+               antialias, "input_size");
+  TORCH_CHECK(grad_output.dim() == static_cast<int64_t>(input_size.size()),
+              "Expected grad_output to have ", input_size.size(), " dimensions, but got ", grad_output.dim());
+  for (int64_t d = 0; d < 2; ++d) {
+    TORCH_CHECK(grad_output.size(d) == input_size[d], "Expected grad_output to have the same shape as output;",
+                " output.size(", d, ") = ", input_size[d], " but got grad_output.size(", d,
+                ") = ", grad_output.size(d));
+  }
+  const auto dtype = grad_output.scalar_type();
+  TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "torchresample::resample_backward: not implemented for '",
+                              toString(dtype), "' (floating point tensors are supported)");
+}
+
+}  // namespace torchresample

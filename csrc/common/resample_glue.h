@@ -1,0 +1,63 @@
+// Glue shared by the CPU and CUDA resample ops: argument checks, canonical geometry and per-call plans.
+#pragma once
+
+#include "plan.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/util/string_view.h>
+
+#include <array>
+#include <type_traits>
+
+namespace torchresample {
+
+// Accumulation type: double for double tensors, float for everything else (half, bfloat16, uint8).
+template <typename scalar_t>
+using acc_type = std::conditional_t<std::is_same_v<scalar_t, double>, double, float>;
+
+Filter parse_filter(c10::string_view name);
+
+// Note [canonical layout]
+// A kernel sees a tensor as [batch, D, H, W, channels], all contiguous: contiguous NC(D)HW input has
+// batch = N*C and channels = 1; channels_last(_3d) input has batch = N and channels = C. Missing spatial
+// axes (1-D and 2-D input) are leading axes of size 1.
+struct ResampleGeometry {
+  int64_t batch = 1;
+  int64_t channels = 1;
+  std::array<int64_t, 3> in{1, 1, 1};
+  std::array<int64_t, 3> out{1, 1, 1};
+};
+
+// `sizes` is the full input shape, `out_spatial` the output's spatial extents.
+ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format);
+
+// The checks torch's upsample ops make (same exception types and messages), plus ours on filter and dtype.
+void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales,
+                    Filter filter, bool antialias);
+void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                             at::ArrayRef<double> scales, Filter filter, bool antialias);
+
+// Shape of the result: `sizes` with its spatial extents replaced.
+std::vector<int64_t> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial);
+
+// Forward plans of the three canonical axes (identity on padded axes), from the geometry's in/out extents.
+template <typename T>
+std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filter, bool antialias,
+                                         bool align_corners, at::ArrayRef<double> scales) {
+  std::array<AxisPlan<T>, 3> plans;
+  const int64_t spatial = static_cast<int64_t>(scales.size());
+  for (int64_t a = 0; a < 3; ++a) {
+    const int64_t k = a - (3 - spatial);  // index into the caller's scales; < 0 on padded axes
+    if (k < 0) {
+      plans[a] = identity_plan<T>(g.in[a]);
+    } else {
+      plans[a] = build_plan<T>(make_axis_filter<T>(filter, antialias, align_corners, g.in[a], g.out[a], scales[k]));
+    }
+  }
+  return plans;
+}
+
+// Scales as the kernels see them: one per spatial axis, <= 0 for "none".
+std::vector<double> axis_scales(at::ArrayRef<double> scales, int64_t spatial);
+
+}  // namespace torchresample

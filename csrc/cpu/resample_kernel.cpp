@@ -1,0 +1,262 @@
+// CPU resample ops: the row-fused separable engine (forward, and backward on transposed plans).
+#include "../common/resample_glue.h"
+
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace torchresample {
+namespace {
+
+template <typename T>
+struct PlanView {
+  const int64_t* start;
+  const int64_t* count;
+  const T* weight;
+  int64_t taps;
+};
+
+template <typename T>
+PlanView<T> view(const AxisPlan<T>& p) {
+  return {p.start.data(), p.count.data(), p.weight.data(), p.taps};
+}
+
+template <typename out_t, typename acc_t>
+inline out_t store(acc_t v) {
+  if constexpr (std::is_same_v<out_t, uint8_t>) {
+    // Round half up and saturate, as torch's fixed-point uint8 kernels do.
+    v = v < acc_t(0) ? acc_t(0) : (v > acc_t(255) ? acc_t(255) : v);
+    return static_cast<uint8_t>(v + acc_t(0.5));
+  } else {
+    return static_cast<out_t>(v);
+  }
+}
+
+// One output row along W: dst[ow, c] = sum_k w[ow, k] * row[start[ow] + k, c].
+template <typename row_t, typename out_t, typename acc_t>
+void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t out_w, int64_t channels,
+                bool identity) {
+  if (identity) {
+    for (int64_t i = 0; i < out_w * channels; ++i) {
+      dst[i] = store<out_t>(static_cast<acc_t>(row[i]));
+    }
+    return;
+  }
+  if (channels == 1) {
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      const row_t* src = row + p.start[ow];
+      const acc_t* w = p.weight + ow * p.taps;
+      const int64_t n = p.count[ow];
+      acc_t acc = n ? w[0] * static_cast<acc_t>(src[0]) : acc_t(0);
+      for (int64_t k = 1; k < n; ++k) {
+        acc += w[k] * static_cast<acc_t>(src[k]);
+      }
+      dst[ow] = store<out_t>(acc);
+    }
+    return;
+  }
+  constexpr int64_t kChunk = 64;
+  acc_t acc[kChunk];
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    const row_t* px = row + p.start[ow] * channels;
+    const acc_t* w = p.weight + ow * p.taps;
+    const int64_t n = p.count[ow];
+    out_t* out_px = dst + ow * channels;
+    for (int64_t c0 = 0; c0 < channels; c0 += kChunk) {
+      const int64_t m = std::min(kChunk, channels - c0);
+      const row_t* src = px + c0;
+      if (n == 0) {
+        std::fill(acc, acc + m, acc_t(0));
+      } else {
+        for (int64_t c = 0; c < m; ++c) {
+          acc[c] = w[0] * static_cast<acc_t>(src[c]);
+        }
+      }
+      for (int64_t k = 1; k < n; ++k) {
+        const row_t* s = src + k * channels;
+        const acc_t wk = w[k];
+        for (int64_t c = 0; c < m; ++c) {
+          acc[c] += wk * static_cast<acc_t>(s[c]);
+        }
+      }
+      for (int64_t c = 0; c < m; ++c) {
+        out_px[c] = store<out_t>(acc[c]);
+      }
+    }
+  }
+}
+
+// Note [row-fused engine]
+// For each output row (batch, od, oh): blend the D and H taps of whole input rows into a row buffer in the
+// accumulation type (skipped when the row is a single input row with weight 1), then resample that row along
+// W. The input is read about once and the output written once; every output element is a sum in a fixed
+// order, so results do not depend on the thread count. The backward runs this on the transposed plans.
+template <typename scalar_t, typename acc_t>
+void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
+                   const std::array<AxisPlan<acc_t>, 3>& plans) {
+  const PlanView<acc_t> pd = view(plans[0]), ph = view(plans[1]), pw = view(plans[2]);
+  const bool w_identity = plans[2].is_identity();
+  const int64_t C = g.channels;
+  const int64_t Di = g.in[0], Hi = g.in[1];
+  const int64_t Do = g.out[0], Ho = g.out[1], Wo = g.out[2];
+  const int64_t in_row = g.in[2] * C, out_row = Wo * C;
+  const int64_t rows = g.batch * Do * Ho;
+  const int64_t row_cost = pd.taps * ph.taps * in_row + pw.taps * out_row;
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
+  at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+    std::vector<acc_t> buf(in_row);
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t oh = r % Ho;
+      const int64_t od = (r / Ho) % Do;
+      const int64_t b = r / (Ho * Do);
+      const int64_t nd = pd.count[od], nh = ph.count[oh];
+      const acc_t* wd = pd.weight + od * pd.taps;
+      const acc_t* wh = ph.weight + oh * ph.taps;
+      const scalar_t* plane = in + b * Di * Hi * in_row;
+      const scalar_t* first_row = plane + (pd.start[od] * Hi + ph.start[oh]) * in_row;
+      scalar_t* dst = out + r * out_row;
+      if (nd * nh == 1 && wd[0] * wh[0] == acc_t(1)) {
+        horizontal<scalar_t, scalar_t, acc_t>(first_row, dst, pw, Wo, C, w_identity);
+        continue;
+      }
+      acc_t* acc = buf.data();
+      if (nd * nh == 0) {
+        std::fill(acc, acc + in_row, acc_t(0));
+      }
+      bool first = true;
+      for (int64_t kd = 0; kd < nd; ++kd) {
+        for (int64_t kh = 0; kh < nh; ++kh) {
+          const acc_t wk = wd[kd] * wh[kh];
+          const scalar_t* src = first_row + (kd * Hi + kh) * in_row;
+          if (first) {
+            for (int64_t i = 0; i < in_row; ++i) {
+              acc[i] = wk * static_cast<acc_t>(src[i]);
+            }
+            first = false;
+          } else {
+            for (int64_t i = 0; i < in_row; ++i) {
+              acc[i] += wk * static_cast<acc_t>(src[i]);
+            }
+          }
+        }
+      }
+      horizontal<acc_t, scalar_t, acc_t>(acc, dst, pw, Wo, C, w_identity);
+    }
+  });
+}
+
+// Nearest forward: a pure gather, bit-exact for every dtype.
+template <typename scalar_t, typename T>
+void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
+                  const std::array<AxisPlan<T>, 3>& plans) {
+  const int64_t C = g.channels;
+  const int64_t Di = g.in[0], Hi = g.in[1];
+  const int64_t Do = g.out[0], Ho = g.out[1], Wo = g.out[2];
+  const int64_t in_row = g.in[2] * C, out_row = Wo * C;
+  const int64_t* sd = plans[0].start.data();
+  const int64_t* sh = plans[1].start.data();
+  const int64_t* sw = plans[2].start.data();
+  const bool w_identity = plans[2].is_identity();
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1));
+  at::parallel_for(0, g.batch * Do * Ho, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t oh = r % Ho;
+      const int64_t od = (r / Ho) % Do;
+      const int64_t b = r / (Ho * Do);
+      const scalar_t* src = in + ((b * Di + sd[od]) * Hi + sh[oh]) * in_row;
+      scalar_t* dst = out + r * out_row;
+      if (w_identity) {
+        std::memcpy(dst, src, out_row * sizeof(scalar_t));
+      } else if (C == 1) {
+        for (int64_t ow = 0; ow < Wo; ++ow) {
+          dst[ow] = src[sw[ow]];
+        }
+      } else {
+        for (int64_t ow = 0; ow < Wo; ++ow) {
+          std::memcpy(dst + ow * C, src + sw[ow] * C, C * sizeof(scalar_t));
+        }
+      }
+    }
+  });
+}
+
+at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter_name,
+                        bool align_corners, at::ArrayRef<double> scales_arg, bool antialias) {
+  const Filter filter = parse_filter(filter_name);
+  check_resample(input, output_size, scales_arg, filter, antialias);
+  const auto format = input.suggest_memory_format();
+  const at::Tensor x = input.contiguous(format);
+  at::Tensor out = at::empty(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
+  if (out.numel() == 0) {
+    return out;
+  }
+  const ResampleGeometry g = make_geometry(input.sizes(), output_size, format);
+  const std::vector<double> scales = axis_scales(scales_arg, input.dim() - 2);
+  AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {
+    using acc_t = acc_type<scalar_t>;
+    const auto plans = forward_plans<acc_t>(g, filter, antialias, align_corners, scales);
+    const scalar_t* src = x.const_data_ptr<scalar_t>();
+    scalar_t* dst = out.mutable_data_ptr<scalar_t>();
+    if (filter == Filter::Nearest || filter == Filter::NearestExact) {
+      nearest_rows<scalar_t, acc_t>(src, dst, g, plans);
+    } else if (std::is_same_v<scalar_t, uint8_t> && !plans[2].is_identity() &&
+               !(plans[0].is_identity() && plans[1].is_identity())) {
+      // Note [uint8 passes]: torch resamples uint8 along W first and rounds and saturates that intermediate
+      // before the vertical pass, which clips cubic/Lanczos overshoot; do the same to stay within 1 of it.
+      ResampleGeometry across = g;
+      across.out = {g.in[0], g.in[1], g.out[2]};
+      at::Tensor mid = at::empty({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, x.options());
+      scalar_t* mid_ptr = mid.mutable_data_ptr<scalar_t>();
+      resample_rows<scalar_t, acc_t>(
+          src, mid_ptr, across, {identity_plan<acc_t>(g.in[0]), identity_plan<acc_t>(g.in[1]), plans[2]});
+      ResampleGeometry down = g;
+      down.in = across.out;
+      resample_rows<scalar_t, acc_t>(mid_ptr, dst, down, {plans[0], plans[1], identity_plan<acc_t>(g.out[2])});
+    } else {
+      resample_rows<scalar_t, acc_t>(src, dst, g, plans);
+    }
+  });
+  return out;
+}
+
+at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                                 c10::string_view filter_name, bool align_corners, at::ArrayRef<double> scales_arg,
+                                 bool antialias) {
+  const Filter filter = parse_filter(filter_name);
+  check_resample_backward(grad_output, input_size, scales_arg, filter, antialias);
+  const auto format = grad_output.suggest_memory_format();
+  const at::Tensor g_out = grad_output.contiguous(format);
+  at::Tensor grad_input = at::empty(input_size, grad_output.options().memory_format(format));
+  if (grad_input.numel() == 0) {
+    return grad_input;
+  }
+  const auto out_spatial = grad_output.sizes().slice(2);
+  const ResampleGeometry fwd = make_geometry(input_size, out_spatial, format);
+  ResampleGeometry bwd = fwd;
+  std::swap(bwd.in, bwd.out);
+  const std::vector<double> scales = axis_scales(scales_arg, grad_output.dim() - 2);
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cpu", [&] {
+    using acc_t = acc_type<scalar_t>;
+    const auto plans = forward_plans<acc_t>(fwd, filter, antialias, align_corners, scales);
+    const std::array<AxisPlan<acc_t>, 3> adjoint{transpose_plan(plans[0]), transpose_plan(plans[1]),
+                                                 transpose_plan(plans[2])};
+    resample_rows<scalar_t, acc_t>(g_out.const_data_ptr<scalar_t>(), grad_input.mutable_data_ptr<scalar_t>(), bwd,
+                                   adjoint);
+  });
+  return grad_input;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(torchresample, CPU, m) {
+  m.impl("resample", &resample_cpu);
+  m.impl("resample_backward", &resample_backward_cpu);
+}
+
+}  // namespace torchresample

@@ -1,0 +1,28 @@
+"""torchresample: every ``torch.nn.functional.interpolate`` mode and the upsampling layers, as custom ops with
+hand-written CPU and CUDA kernels, a deterministic backward, and the modes torch lacks."""
+
+from __future__ import annotations
+
+import torch
+
+try:
+    from . import _C  # noqa: F401  (loading the library registers the ops)
+except ImportError as exc:  # pragma: no cover - depends on how the package was installed
+    raise ImportError(
+        "torchresample's compiled extension torchresample._C is missing or was built against another torch "
+        f"({exc}). Build it with `pip install --no-build-isolation .` in the source tree, with the torch you "
+        "will use already installed (FORCE_CUDA=1 and CUDA_HOME to include the CUDA kernels)."
+    ) from exc
+
+from . import _ops  # noqa: E402,F401  (fake kernels and autograd)
+from .functional import interpolate  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def cuda_built() -> bool:
+    """Whether this build of the extension includes the CUDA kernels."""
+    return torch._C._dispatch_has_kernel_for_dispatch_key("torchresample::resample", "CUDA")
+
+
+__all__ = ["interpolate", "cuda_built", "__version__"]

@@ -1,0 +1,174 @@
+"""Functional API: ``interpolate`` with torch's argument rules, routed to the torchresample ops."""
+
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+from torch import Tensor
+
+from . import _ops
+
+__all__ = ["interpolate"]
+
+_Size = Union[int, Sequence[int], None]
+_Scale = Union[float, Sequence[float], None]
+
+# mode -> (filter of the resample op, number of spatial axes the mode is tied to in torch, or None for any)
+_MODES = {
+    "nearest": ("nearest", None),
+    "nearest-exact": ("nearest-exact", None),
+    "linear": ("linear", 1),
+    "bilinear": ("linear", 2),
+    "trilinear": ("linear", 3),
+    "bicubic": ("cubic", None),
+    "area": ("area", None),
+    "lanczos": ("lanczos", None),
+}
+_NO_CORNERS = ("nearest", "area", "nearest-exact")
+_NO_ANTIALIAS = ("nearest", "area", "nearest-exact")
+_MODE_LIST = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+_RANK_NAMES = {1: ("3D", "linear"), 2: ("4D", "bilinear"), 3: ("5D", "trilinear")}
+
+
+def _is_integer(x) -> bool:
+    if isinstance(x, (int, torch.SymInt)):
+        return True
+    if type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind in "iu":
+        return True
+    return isinstance(x, Tensor) and not x.is_floating_point()
+
+
+def _truncate_to_int(n, scale: float):
+    """``int64(n * scale)`` as torch's C++ computes an output size from a scale factor (double, truncated)."""
+    if isinstance(n, int):
+        value = float(n) * float(scale)
+        if not math.isfinite(value) or abs(value) >= 2.0**63:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        return int(value)
+    return torch.sym_int(n * scale)
+
+
+def interpolate(
+    input: Tensor,
+    size: _Size = None,
+    scale_factor: _Scale = None,
+    mode: str = "nearest",
+    align_corners: Optional[bool] = None,
+    recompute_scale_factor: Optional[bool] = None,
+    antialias: bool = False,
+) -> Tensor:
+    r"""Resample ``input`` to ``size`` or by ``scale_factor``: a drop-in for :func:`torch.nn.functional.interpolate`.
+
+    Same arguments, output sizes, scale semantics and exceptions as torch. Where torch has a mode, results
+    match it (nearest modes bit-exact, floating modes within rounding). Beyond torch:
+
+    * ``antialias=True`` with ``linear`` (3-D input), ``bilinear``, ``trilinear``, ``bicubic`` and
+      ``lanczos`` in every dimension, for float16 and bfloat16 too;
+    * ``bicubic`` on 3-D and 5-D input (cubic along every axis), ``lanczos`` in 1-D/2-D/3-D, with or
+      without antialias, and with ``align_corners``;
+    * every mode for float32/float64/float16/bfloat16 and uint8 (uint8: rounded and saturated);
+    * a deterministic backward (each gradient element is a gather in a fixed order, on CPU and CUDA).
+
+    Args:
+        input: tensor of shape (N, C, W), (N, C, H, W) or (N, C, D, H, W).
+        size: output spatial size (an int for every axis, or one per axis).
+        scale_factor: multiplier for the spatial size (a float for every axis, or one per axis).
+        mode: ``'nearest'`` | ``'nearest-exact'`` | ``'linear'`` | ``'bilinear'`` | ``'trilinear'`` |
+            ``'bicubic'`` | ``'area'`` | ``'lanczos'``. Default: ``'nearest'``.
+        align_corners: for the interpolating modes, map corner pixel centres onto each other.
+        recompute_scale_factor: compute the output size from ``scale_factor`` and let the kernels use
+            ``in / out`` instead of ``1 / scale_factor``.
+        antialias: widen the filter by the downscale factor (as torch and Pillow do).
+
+    Returns:
+        The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is.
+    """
+    if mode in _NO_CORNERS:
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the "
+                "interpolating modes: linear | bilinear | bicubic | trilinear"
+            )
+    elif align_corners is None:
+        align_corners = False
+
+    dim = input.dim() - 2
+    output_size: Optional[List] = None
+    scale_factors: Optional[List[float]] = None
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    elif size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    "output size in (o1, o2, ...,oK) format."
+                )
+            if not all(_is_integer(x) for x in size):
+                raise TypeError(
+                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                    f"Tuple[int, int, int], but got size with types {[type(x) for x in size]}"
+                )
+            output_size = list(size)
+        else:
+            output_size = [size for _ in range(dim)]
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    "Input and scale_factor must have the same number of spatial dimensions, but "
+                    f"got input with spatial dimensions of {list(input.shape[2:])} and "
+                    f"scale_factor of shape {scale_factor}. "
+                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    "scale_factor in (s1, s2, ...,sK) format."
+                )
+            scale_factors = list(scale_factor)
+        else:
+            scale_factors = [scale_factor for _ in range(dim)]
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+
+    # "area" always works from an explicit size, as torch's adaptive pooling does.
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+
+    if recompute_scale_factor:
+        assert scale_factors is not None
+        output_size = [torch.sym_int(input.size(i + 2) * scale_factors[i]) for i in range(dim)]
+        scale_factors = None
+
+    filter_name, tied_rank = _MODES.get(mode, (None, None))
+    rank_ok = filter_name is not None and 1 <= dim <= 3 and tied_rank in (None, dim)
+    if antialias and (mode in _NO_ANTIALIAS or not rank_ok):
+        raise ValueError(
+            "Anti-alias option is restricted to the linear, bilinear, trilinear, bicubic and lanczos modes "
+            "(torchresample accepts it with 3-D, 4-D and 5-D input for each)"
+        )
+    if not rank_ok:
+        _raise_rank_error(input.dim(), mode, tied_rank)
+
+    if output_size is None:
+        assert scale_factors is not None
+        output_size = [_truncate_to_int(input.size(i + 2), scale_factors[i]) for i in range(dim)]
+    scales: Tuple[float, ...] = tuple(float(s) for s in scale_factors) if scale_factors is not None else ()
+    return _ops.resample(input, output_size, filter_name, bool(align_corners), scales, antialias)
+
+
+def _raise_rank_error(ndim: int, mode: str, tied_rank: Optional[int]) -> None:
+    """The NotImplementedError torch raises for a mode/rank mismatch, with torch's message."""
+    if tied_rank is not None and 1 <= ndim - 2 <= 3:
+        got, _ = _RANK_NAMES[ndim - 2]
+        needs, _ = _RANK_NAMES[tied_rank]
+        raise NotImplementedError(f"Got {got} input, but {mode} mode needs {needs} input")
+    raise NotImplementedError(
+        "Input Error: Only 3D, 4D and 5D input Tensors supported"
+        f" (got {ndim}D) for the modes: {_MODE_LIST}"
+        f" (got {mode})"
+    )
