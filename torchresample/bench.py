@@ -1,0 +1,284 @@
+"""Benchmarks: ours against torch in one process, interleaved, medians, with the memory floor of every case."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .functional import interpolate
+
+__all__ = ["Case", "cases", "run", "main"]
+
+
+@dataclass
+class Case:
+    """One timed case: ``interpolate(x, **kwargs)`` on a tensor of ``shape``, forward or backward."""
+
+    name: str
+    shape: Sequence[int]
+    kwargs: Dict
+    dtype: str = "float32"
+    channels_last: bool = False
+    backward: bool = False
+    results: Dict[str, float] = field(default_factory=dict)
+
+
+MODES_2D = [
+    ("nearest", dict(mode="nearest")),
+    ("nearest-exact", dict(mode="nearest-exact")),
+    ("bilinear", dict(mode="bilinear")),
+    ("bicubic", dict(mode="bicubic")),
+    ("area", dict(mode="area")),
+    ("bilinear-aa", dict(mode="bilinear", antialias=True)),
+    ("bicubic-aa", dict(mode="bicubic", antialias=True)),
+]
+MODES_3D = [
+    ("nearest", dict(mode="nearest")),
+    ("trilinear", dict(mode="trilinear")),
+    ("area", dict(mode="area")),
+]
+FEATURES = (8, 64, 128, 128)
+IMAGE = (1, 3, 1080, 1920)
+VOLUME = (2, 16, 32, 64, 64)
+
+
+def cases(quick: bool = False) -> List[Case]:
+    """The benchmark matrix; ``quick`` keeps a representative subset."""
+    out: List[Case] = []
+    dtypes = ["float32"] if quick else ["float32", "bfloat16", "uint8"]
+    layouts = [False] if quick else [False, True]
+    modes_2d = MODES_2D[:1] + MODES_2D[2:4] + MODES_2D[5:6] if quick else MODES_2D
+    for label, kw in modes_2d:
+        for factor in (2.0, 0.5):
+            for dtype in dtypes:
+                if dtype == "uint8" and label not in ("nearest", "bilinear", "bicubic", "bilinear-aa", "bicubic-aa"):
+                    continue
+                for cl in layouts:
+                    for bwd in (False, True):
+                        if bwd and dtype == "uint8":
+                            continue
+                        out.append(Case(f"{label} x{factor:g}", FEATURES, dict(kw, scale_factor=factor), dtype, cl, bwd))
+    for label in ("bilinear-aa", "bicubic-aa"):
+        kw = dict(mode=label.split("-")[0], antialias=True, size=(224, 224))
+        for dtype in (["float32", "uint8"] if not quick else ["float32"]):
+            for cl in ([False, True] if not quick else [True]):
+                out.append(Case(f"{label} 1080p->224", IMAGE, kw, dtype, cl))
+    for label, kw in (MODES_3D[:2] if quick else MODES_3D):
+        for factor in (2.0, 0.5):
+            for bwd in (False, True):
+                out.append(Case(f"{label} 3-D x{factor:g}", VOLUME, dict(kw, scale_factor=factor), "float32", False, bwd))
+    return out
+
+
+def _make_input(case: Case, device: str) -> torch.Tensor:
+    g = torch.Generator().manual_seed(0)
+    if case.dtype == "uint8":
+        x = torch.randint(0, 256, tuple(case.shape), generator=g, dtype=torch.uint8)
+    else:
+        x = torch.rand(tuple(case.shape), generator=g).to(getattr(torch, case.dtype))
+    if case.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d)
+    return x.to(device)
+
+
+class _Timer:
+    """Median milliseconds of a callable: CUDA events on GPU, perf_counter on CPU, after a warm-up."""
+
+    def __init__(self, device: str, repeats: int):
+        self.device = device
+        self.repeats = repeats
+
+    def once(self, fn: Callable[[], object]) -> float:
+        if self.device == "cuda":
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            end.synchronize()
+            return start.elapsed_time(end)
+        t0 = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t0) * 1e3
+
+    def interleaved(self, fns: Dict[str, Callable[[], object]]) -> Dict[str, float]:
+        for fn in fns.values():
+            fn()
+        samples: Dict[str, List[float]] = {k: [] for k in fns}
+        for _ in range(self.repeats):
+            for k, fn in fns.items():
+                samples[k].append(self.once(fn))
+        return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def _callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
+    kw = case.kwargs
+    try:
+        F.interpolate(x[:1], **kw)
+        has_torch = True
+    except (NotImplementedError, ValueError, RuntimeError):
+        has_torch = False
+    out_shape = interpolate(x, **kw).shape
+    fns: Dict[str, Callable[[], object]] = {}
+    if case.backward:
+        xs = {}
+        for name, f in (("ours", interpolate), ("torch", F.interpolate)):
+            if name == "torch" and not has_torch:
+                continue
+            xr = x.detach().clone().requires_grad_(True)
+            y = f(xr, **kw)
+            grad = torch.rand_like(y)
+            xs[name] = (xr, y, grad)
+            fns[name] = (lambda xr=xr, y=y, grad=grad: torch.autograd.grad(y, xr, grad, retain_graph=True))
+        if has_torch and x.is_cuda:
+            def deterministic(kw=kw, x=x):
+                torch.use_deterministic_algorithms(True)
+                try:
+                    xr = x.detach().clone().requires_grad_(True)
+                    y = F.interpolate(xr, **kw)
+                    torch.autograd.grad(y, xr, torch.ones_like(y))
+                finally:
+                    torch.use_deterministic_algorithms(False)
+
+            fns["torch_deterministic"] = deterministic
+        read_shape, write_shape = out_shape, x.shape
+    else:
+        fns["ours"] = lambda: interpolate(x, **kw)
+        if has_torch:
+            fns["torch"] = lambda: F.interpolate(x, **kw)
+        read_shape, write_shape = x.shape, out_shape
+    # The floor: read the input once and write a freshly allocated output once.
+    src = torch.empty(read_shape, dtype=x.dtype, device=x.device).fill_(1)
+    fns["floor"] = lambda: (src.max(), torch.empty(write_shape, dtype=x.dtype, device=x.device).fill_(1))
+    return fns
+
+
+def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=print) -> List[Case]:
+    """Time every case; fill ``case.results`` with medians (ms)."""
+    timer = _Timer(device, repeats)
+    header = f"{'case':<34} {'dtype':<9} {'layout':<6} {'pass':<4} {'torch ms':>9} {'ours ms':>9} {'speed-up':>8} {'% floor':>8}"
+    print_fn(header)
+    for case in selected:
+        x = _make_input(case, device)
+        case.results = timer.interleaved(_callables(case, x))
+        r = case.results
+        torch_ms = r.get("torch")
+        speed = f"{torch_ms / r['ours']:.2f}" if torch_ms else "-"
+        print_fn(
+            f"{case.name:<34} {case.dtype:<9} {'CL' if case.channels_last else 'NCHW':<6} "
+            f"{'bwd' if case.backward else 'fwd':<4} {torch_ms or float('nan'):>9.3f} {r['ours']:>9.3f} "
+            f"{speed:>8} {100 * r['floor'] / r['ours']:>7.0f}%"
+        )
+    return selected
+
+
+def _geomean(values: List[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def summary(results: List[Case]) -> Dict[str, float]:
+    fwd = [c.results["torch"] / c.results["ours"] for c in results if "torch" in c.results and not c.backward]
+    bwd = [c.results["torch"] / c.results["ours"] for c in results if "torch" in c.results and c.backward]
+    return {
+        "geomean_speedup_forward": _geomean(fwd),
+        "geomean_speedup_backward": _geomean(bwd),
+        "min_speedup_forward": min(fwd) if fwd else float("nan"),
+        "min_speedup_backward": min(bwd) if bwd else float("nan"),
+        "cases": len(results),
+    }
+
+
+def machine(device: str) -> Dict[str, str]:
+    info = {
+        "date": datetime.date.today().isoformat(),
+        "torch": torch.__version__,
+        "threads": str(torch.get_num_threads()),
+        "platform": platform.platform(),
+        "device": device,
+    }
+    try:
+        cpu = next(line for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        info["cpu"] = cpu.split(":", 1)[1].strip()
+    except (OSError, StopIteration):
+        info["cpu"] = platform.processor()
+    if device == "cuda":
+        info["gpu"] = torch.cuda.get_device_name()
+    return info
+
+
+def write_results(results: List[Case], out_dir: Path, device: str) -> None:
+    """JSON, a markdown table and (with matplotlib) a bar chart of the speed-ups."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta, summ = machine(device), summary(results)
+    (out_dir / "results.json").write_text(
+        json.dumps({"machine": meta, "summary": summ, "cases": [asdict(c) for c in results]}, indent=1)
+    )
+    lines = [
+        f"# Benchmark: {meta.get('gpu', meta['cpu'])}, {meta['threads']} threads, torch {meta['torch']}, {meta['date']}",
+        "",
+        f"Geometric-mean speed-up over torch: forward {summ['geomean_speedup_forward']:.2f}x, "
+        f"backward {summ['geomean_speedup_backward']:.2f}x (min {summ['min_speedup_forward']:.2f}x / "
+        f"{summ['min_speedup_backward']:.2f}x). % of floor = (read input + write fresh output) / ours.",
+        "",
+        "| case | dtype | layout | pass | torch ms | ours ms | speed-up | % of floor |",
+        "|---|---|---|---|---:|---:|---:|---:|",
+    ]
+    for c in results:
+        r = c.results
+        t = r.get("torch")
+        lines.append(
+            f"| {c.name} | {c.dtype} | {'channels_last' if c.channels_last else 'contiguous'} | "
+            f"{'backward' if c.backward else 'forward'} | {t if t else float('nan'):.3f} | {r['ours']:.3f} | "
+            f"{(t / r['ours']) if t else float('nan'):.2f} | {100 * r['floor'] / r['ours']:.0f}% |"
+        )
+    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    timed = [c for c in results if "torch" in c.results]
+    labels = [f"{c.name} {c.dtype} {'CL' if c.channels_last else ''} {'bwd' if c.backward else ''}" for c in timed]
+    speed = [c.results["torch"] / c.results["ours"] for c in timed]
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.18 * len(timed))))
+    ax.barh(range(len(timed)), speed, color=["tab:green" if s >= 1 else "tab:red" for s in speed])
+    ax.axvline(1.0, color="black", lw=0.8)
+    ax.set_yticks(range(len(timed)), labels, fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlabel("speed-up over torch (higher is better)")
+    ax.set_title(f"torchresample vs torch {meta['torch']} ({meta.get('gpu', 'CPU')}, {meta['threads']} threads)")
+    fig.tight_layout()
+    fig.savefig(out_dir / "speedup.png", dpi=110)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="torchresample bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short representative subset")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--filter", default="", help="only cases whose name contains this text")
+    parser.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results/<date>-<device>)")
+    args = parser.parse_args(argv)
+    selected = [c for c in cases(args.quick) if args.filter in c.name]
+    results = run(selected, args.device, args.repeats)
+    summ = summary(results)
+    print(
+        f"geomean speed-up: forward {summ['geomean_speedup_forward']:.2f}x, "
+        f"backward {summ['geomean_speedup_backward']:.2f}x"
+    )
+    out = args.out or Path("benchmarks/results") / f"{datetime.date.today().isoformat()}-{args.device}"
+    write_results(results, out, args.device)
+    print(f"wrote {out}/results.json, results.md" + (", speedup.png" if (out / "speedup.png").exists() else ""))
+    return 0
