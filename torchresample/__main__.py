@@ -1,4 +1,4 @@
-"""Command line: ``python -m torchresample demo | bench`` (and the ``torchresample`` console script)."""
+"""Command line: ``python -m torchresample resize | demo | bench`` (and the ``torchresample`` console script)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo = sub.add_parser("demo", help="resample a generated zone plate with every mode and compare with torch")
     demo.add_argument("--size", type=int, default=512, help="side of the test image (default 512)")
     demo.add_argument("--repeats", type=int, default=7, help="timed repeats per case (default 7)")
+    demo.add_argument("--out", default="torchresample_demo.png", help="contact sheet PNG (default ./torchresample_demo.png)")
+    from .cli import add_parser as add_resize_parser
+
+    add_resize_parser(sub)
     sub.add_parser("bench", help="benchmarks against torch (see `torchresample bench --help`)", add_help=False)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:
@@ -21,10 +25,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         return bench_main(argv[1:])
     args = parser.parse_args(argv)
 
+    if args.command == "resize":
+        from .cli import run_resize
+
+        return run_resize(args)
     if args.command == "demo":
         from .demo import run_demo
 
-        run_demo(size=args.size, repeats=args.repeats)
+        run_demo(size=args.size, repeats=args.repeats, sheet=args.out)
     return 0
 
 
