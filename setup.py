@@ -20,7 +20,7 @@ def want_cuda() -> bool:
 
 
 def extension():
-    sources = sorted(glob.glob("csrc/*.cpp") + glob.glob("csrc/common/*.cpp") + glob.glob("csrc/cpu/*.cpp"))
+    sources = sorted(glob.glob("csrc/*.cpp") + glob.glob("csrc/*/*.cpp"))
     cxx = ["-O3", "-fopenmp"]
     args = dict(
         name="torchresample._C",

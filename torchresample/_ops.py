@@ -1,4 +1,4 @@
-"""Typed wrappers of the torchresample custom ops, with their fake kernels and autograd formulas."""
+"""Typed wrappers of the torchresample custom ops and their fake kernels (autograd lives in csrc/autograd/)."""
 
 from __future__ import annotations
 
@@ -61,31 +61,4 @@ def _resample_backward_fake(grad_output, input_size, filter, align_corners=False
     torch._check(grad_output.dim() == len(input_size), lambda: "grad_output and input_size ranks differ")
     return _empty_like_format(grad_output, list(input_size))
 
-
-def _setup_resample(ctx, inputs, output):
-    input, _, filter, align_corners, scales, antialias = inputs
-    ctx.input_size = list(input.shape)
-    ctx.args = (filter, align_corners, scales, antialias)
-
-
-def _resample_grad(ctx, grad_output):
-    grad_input = torch.ops.torchresample.resample_backward.default(grad_output, ctx.input_size, *ctx.args)
-    return grad_input, None, None, None, None, None
-
-
-def _setup_resample_backward(ctx, inputs, output):
-    grad_output, _, filter, align_corners, scales, antialias = inputs
-    ctx.output_size = list(grad_output.shape[2:])
-    ctx.args = (filter, align_corners, scales, antialias)
-
-
-def _resample_backward_grad(ctx, grad_grad_input):
-    # resample_backward is linear in grad_output with the transposed operator, so its gradient is resample.
-    grad_grad_output = torch.ops.torchresample.resample.default(grad_grad_input, ctx.output_size, *ctx.args)
-    return grad_grad_output, None, None, None, None, None
-
-
-torch.library.register_autograd("torchresample::resample", _resample_grad, setup_context=_setup_resample)
-torch.library.register_autograd(
-    "torchresample::resample_backward", _resample_backward_grad, setup_context=_setup_resample_backward
-)
+# Autograd is registered in C++ (csrc/autograd/): each op's gradient is the other op.
