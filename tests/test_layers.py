@@ -228,3 +228,21 @@ def test_encoder_decoder_matches_torch():
     torch.testing.assert_close(gx1, gx0)
     for a, b in zip(gp1, gp0):
         torch.testing.assert_close(a, b)
+
+
+def test_compile_and_export():
+    def forward(x, values, indices):
+        sr = RF.pixel_shuffle(x, 2)
+        return sr.sum() + RF.max_unpool2d(values, indices, 2).sum() + RF.pixel_unshuffle3d(sr.unsqueeze(2), 1).sum()
+
+    x = random((2, 8, 4, 6)).requires_grad_()
+    values, indices = pooled(2, (2, 3, 4, 6), 2)
+    values.requires_grad_()
+    compiled = torch.compile(forward, fullgraph=True, dynamic=True)
+    torch.testing.assert_close(compiled(x, values, indices), forward(x, values, indices))
+    grads = torch.autograd.grad(compiled(x, values, indices), (x, values))
+    torch.testing.assert_close(grads, torch.autograd.grad(forward(x, values, indices), (x, values)))
+
+    layer = rnn.MaxUnpool2d(2)
+    program = torch.export.export(layer, (values.detach(), indices))
+    assert torch.equal(program.module()(values.detach(), indices), layer(values.detach(), indices))

@@ -8,6 +8,7 @@
 #include <torch/library.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace torchresample {
 namespace {
