@@ -140,3 +140,22 @@ def test_laplacian_blend_example():
     assert r.returncode == 0, r.stderr
     lines = dict(line.split(":", 1) for line in r.stdout.splitlines())
     assert float(lines["pyramid round trip max error"]) < 1e-5
+
+
+def test_super_resolution_example_learns():
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "super_resolution.py"), "--steps", "40"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    values = {k: float(v.split()[0]) for k, v in (line.split(":", 1) for line in r.stdout.splitlines())}
+    assert values["PSNR model"] > 10 and values["PSNR bicubic"] > 10
+
+
+def test_unpool_autoencoder_example_matches_torch():
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "unpool_autoencoder.py"), "--steps", "20"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = dict(line.split(":", 1) for line in r.stdout.splitlines())
+    assert float(lines["max |output difference| vs torch.nn.MaxUnpool2d"]) == 0.0
+    assert float(lines["max |gradient difference| vs torch.nn.MaxUnpool2d"]) < 1e-6
+    first, last = (float(v) for v in lines["reconstruction loss"].split("->"))
+    assert last < first

@@ -15,7 +15,21 @@ except ImportError as exc:  # pragma: no cover - depends on how the package was 
     ) from exc
 
 from . import _ops  # noqa: E402,F401  (fake kernels and autograd)
+from . import functional, nn  # noqa: E402
 from .functional import interpolate  # noqa: E402
+from .modules import (  # noqa: E402
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
+    PixelShuffle,
+    PixelShuffle3d,
+    PixelUnshuffle,
+    PixelUnshuffle3d,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .patching import is_patched, patch, patch_torch, unpatch_torch  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -25,4 +39,24 @@ def cuda_built() -> bool:
     return torch._C._dispatch_has_kernel_for_dispatch_key("torchresample::resample", "CUDA")
 
 
-__all__ = ["interpolate", "cuda_built", "__version__"]
+__all__ = [
+    "interpolate",
+    "functional",
+    "nn",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "PixelShuffle3d",
+    "PixelUnshuffle3d",
+    "patch",
+    "patch_torch",
+    "unpatch_torch",
+    "is_patched",
+    "cuda_built",
+    "__version__",
+]

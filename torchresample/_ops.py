@@ -8,7 +8,14 @@ import torch
 from torch import Tensor
 from torch._prims_common import suggest_memory_format
 
-__all__ = ["resample", "resample_backward"]
+__all__ = [
+    "resample",
+    "resample_backward",
+    "max_unpool",
+    "max_unpool_backward",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+]
 
 
 def resample(
@@ -62,3 +69,154 @@ def _resample_backward_fake(grad_output, input_size, filter, align_corners=False
     return _empty_like_format(grad_output, list(input_size))
 
 # Autograd is registered in C++ (csrc/autograd/): each op's gradient is the other op.
+
+
+def max_unpool(input: Tensor, indices: Tensor, output_size: Sequence[int]) -> Tensor:
+    """Scatter ``input`` (N, C, *spatial) into zeros of shape (N, C, *output_size) at ``indices``.
+
+    ``indices`` (int64, the shape of ``input``) are flat over each (n, c) plane of the output, as
+    :func:`torch.nn.functional.max_pool2d` returns them. Among equal indices of one plane the element at the highest
+    input position wins, whatever the thread count. An index outside the plane raises ``RuntimeError``.
+    """
+    return torch.ops.torchresample.max_unpool.default(input, indices, list(output_size))
+
+
+def max_unpool_backward(grad_output: Tensor, indices: Tensor) -> Tensor:
+    """Gradient of :func:`max_unpool` with respect to its input: ``grad_output``'s planes gathered at ``indices``."""
+    return torch.ops.torchresample.max_unpool_backward.default(grad_output, indices)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int, spatial_dims: int = 2) -> Tensor:
+    """Move channel blocks of ``r**k`` into ``r``-fold larger last ``k = spatial_dims`` axes (k in 1..3).
+
+    ``out[..., c, s_1*r + q_1, ..., s_k*r + q_k] = input[..., c*r**k + q, s_1, ..., s_k]`` with ``q_1..q_k`` the
+    base-``r`` digits of ``q``. Any number of leading batch axes; every dtype.
+    """
+    return torch.ops.torchresample.pixel_shuffle.default(input, upscale_factor, spatial_dims)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int, spatial_dims: int = 2) -> Tensor:
+    """The inverse of :func:`pixel_shuffle`."""
+    return torch.ops.torchresample.pixel_unshuffle.default(input, downscale_factor, spatial_dims)
+
+
+@torch.library.register_fake("torchresample::max_unpool")
+def _max_unpool_fake(input, indices, output_size):
+    spatial = len(output_size)
+    torch._check(1 <= spatial <= 3, lambda: f"expected 1, 2 or 3 output sizes, got {spatial}")
+    torch._check(input.dim() == spatial + 2, lambda: f"expected a {spatial + 2}-D input, got {input.dim()}-D")
+    torch._check(
+        indices.dtype == torch.int64, lambda: f"elements in indices should be type int64 but got: {indices.dtype}"
+    )
+    torch._check(
+        input.shape == indices.shape,
+        lambda: f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
+        f"indices tensor with shape: {list(indices.shape)}",
+    )
+    return _empty_like_format(input, [*input.shape[:2], *output_size])
+
+
+@torch.library.register_fake("torchresample::max_unpool_backward")
+def _max_unpool_backward_fake(grad_output, indices):
+    torch._check(grad_output.dim() == indices.dim(), lambda: "grad_output and indices ranks differ")
+    return _empty_like_format(grad_output, list(indices.shape))
+
+
+def _setup_max_unpool(ctx, inputs, output):
+    _, indices, _ = inputs
+    ctx.save_for_backward(indices)
+
+
+def _max_unpool_grad(ctx, grad_output):
+    (indices,) = ctx.saved_tensors
+    return torch.ops.torchresample.max_unpool_backward.default(grad_output, indices), None, None
+
+
+def _setup_max_unpool_backward(ctx, inputs, output):
+    grad_output, indices = inputs
+    ctx.save_for_backward(indices)
+    ctx.output_size = list(grad_output.shape[2:])
+
+
+def _max_unpool_backward_grad(ctx, grad_grad_input):
+    # The gather is linear in grad_output, and its transpose is the scatter.
+    (indices,) = ctx.saved_tensors
+    return torch.ops.torchresample.max_unpool.default(grad_grad_input, indices, ctx.output_size), None
+
+
+torch.library.register_autograd("torchresample::max_unpool", _max_unpool_grad, setup_context=_setup_max_unpool)
+torch.library.register_autograd(
+    "torchresample::max_unpool_backward", _max_unpool_backward_grad, setup_context=_setup_max_unpool_backward
+)
+
+
+def _shuffle_fake(input: Tensor, factor: int, spatial_dims: int, unshuffle: bool) -> Tensor:
+    # The shape checks of the C++ glue (pixel_shuffle_glue.cpp), with its messages, and its output format.
+    k = spatial_dims
+    name = ("pixel_unshuffle" if unshuffle else "pixel_shuffle") + ("" if k == 2 else f"{k}d")
+    torch._check(1 <= k <= 3, lambda: f"torchresample::{name}: spatial_dims must be 1, 2 or 3, but got {k}")
+    torch._check(
+        input.dim() >= k + 1,
+        lambda: f"{name} expects input to have at least {k + 1} dimensions, but got input with {input.dim()} "
+        "dimension(s)",
+    )
+    factor_name = "downscale_factor" if unshuffle else "upscale_factor"
+    torch._check(factor > 0, lambda: f"{name} expects a positive {factor_name}, but got {factor}")
+    shape = list(input.shape)
+    power = factor**k
+    if unshuffle:
+        for d in range(-k, 0):
+            torch._check(
+                shape[d] % factor == 0,
+                lambda: f"{name} expects {('depth', 'height', 'width')[d]} to be divisible by {factor_name}, but "
+                f"input.size({d})={shape[d]} is not divisible by {factor}",
+            )
+            shape[d] //= factor
+        shape[-k - 1] *= power
+    else:
+        torch._check(
+            shape[-k - 1] % power == 0,
+            lambda: f"{name} expects its input's 'channel' dimension to be divisible by "
+            f"{('', 'the square of ', 'the cube of ')[k - 1]}{factor_name}, but input.size({-k - 1})="
+            f"{shape[-k - 1]} is not divisible by {power}",
+        )
+        shape[-k - 1] //= power
+        for d in range(-k, 0):
+            shape[d] *= factor
+    format = suggest_memory_format(input)
+    channels_last = input.dim() == k + 2 and format == {2: torch.channels_last, 3: torch.channels_last_3d}.get(k)
+    return torch.empty(
+        shape,
+        dtype=input.dtype,
+        device=input.device,
+        memory_format=format if channels_last else torch.contiguous_format,
+    )
+
+
+@torch.library.register_fake("torchresample::pixel_shuffle")
+def _pixel_shuffle_fake(input, upscale_factor, spatial_dims=2):
+    return _shuffle_fake(input, upscale_factor, spatial_dims, unshuffle=False)
+
+
+@torch.library.register_fake("torchresample::pixel_unshuffle")
+def _pixel_unshuffle_fake(input, downscale_factor, spatial_dims=2):
+    return _shuffle_fake(input, downscale_factor, spatial_dims, unshuffle=True)
+
+
+def _setup_shuffle(ctx, inputs, output):
+    _, ctx.factor, ctx.spatial_dims = inputs
+
+
+def _pixel_shuffle_grad(ctx, grad_output):
+    # A permutation: its gradient is the inverse permutation.
+    return torch.ops.torchresample.pixel_unshuffle.default(grad_output, ctx.factor, ctx.spatial_dims), None, None
+
+
+def _pixel_unshuffle_grad(ctx, grad_output):
+    return torch.ops.torchresample.pixel_shuffle.default(grad_output, ctx.factor, ctx.spatial_dims), None, None
+
+
+torch.library.register_autograd("torchresample::pixel_shuffle", _pixel_shuffle_grad, setup_context=_setup_shuffle)
+torch.library.register_autograd(
+    "torchresample::pixel_unshuffle", _pixel_unshuffle_grad, setup_context=_setup_shuffle
+)

@@ -1,8 +1,11 @@
-"""Functional API: ``interpolate`` with torch's argument rules, routed to the torchresample ops."""
+"""Functional API: ``interpolate`` and the other upsampling functions with torch's argument rules, routed to the
+torchresample ops."""
 
 from __future__ import annotations
 
 import math
+import operator
+import warnings
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -10,7 +13,19 @@ from torch import Tensor
 
 from . import _ops
 
-__all__ = ["interpolate"]
+__all__ = [
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "pixel_shuffle3d",
+    "pixel_unshuffle3d",
+]
 
 _Size = Union[int, Sequence[int], None]
 _Scale = Union[float, Sequence[float], None]
@@ -172,3 +187,185 @@ def _raise_rank_error(ndim: int, mode: str, tied_rank: Optional[int]) -> None:
         f" (got {ndim}D) for the modes: {_MODE_LIST}"
         f" (got {mode})"
     )
+
+
+def _deprecated(name: str) -> None:
+    # torch's text, so that filters written against torch's warning keep matching under torchresample.patch().
+    warnings.warn(
+        f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", UserWarning, stacklevel=3
+    )
+
+
+def upsample(
+    input: Tensor,
+    size: _Size = None,
+    scale_factor: _Scale = None,
+    mode: str = "nearest",
+    align_corners: Optional[bool] = None,
+) -> Tensor:
+    """Deprecated alias of :func:`interpolate` (warns, as :func:`torch.nn.functional.upsample` does)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: _Size = None, scale_factor: _Scale = None) -> Tensor:
+    """Deprecated: :func:`interpolate` with ``mode='nearest'`` (warns, as torch's does)."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: _Size = None, scale_factor: _Scale = None) -> Tensor:
+    """Deprecated: :func:`interpolate` with ``mode='bilinear', align_corners=True`` (warns, as torch's does)."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _spatial_tuple(value, n: int, name: str, op: str) -> Tuple[int, ...]:
+    """An int repeated ``n`` times, or a sequence of ``n`` ints, as torch's _single/_pair/_triple accept."""
+    if isinstance(value, (list, tuple, torch.Size)):
+        if len(value) != n:
+            raise RuntimeError(f"{op}: expected {name} to be an int or {n} ints, but got {value}")
+        return tuple(value)
+    return (value,) * n
+
+
+def _unpool_output_size(
+    input: Tensor,
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    output_size: Optional[Sequence[int]],
+) -> List[int]:
+    """The spatial output size of max_unpool, with torch's rules and ValueErrors: by default
+    ``(in - 1) * stride + kernel - 2 * padding``; a given size (spatial, or full with N and C) must lie strictly
+    within one stride of that."""
+    n = len(kernel_size)
+    in_spatial = input.shape[-n:]
+    default = [(in_spatial[d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        size = default
+    else:
+        if len(output_size) == n + 2:
+            output_size = output_size[2:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length of "
+                f"'{len(output_size)}'"
+            )
+        for d in range(n):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < output_size[d] < high:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+        size = list(output_size)
+    for d in range(n):
+        if size[d] < 0:
+            raise ValueError(
+                "max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                f"output_size[{d}]={size[d]}"
+            )
+    return size
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: int) -> Tensor:
+    op = f"max_unpool{dim}d"
+    if input.dim() not in (dim + 1, dim + 2):
+        raise RuntimeError(
+            f"Input to max_unpooling{dim}d should be a {dim + 1}d or {dim + 2}d Tensor, but got a tensor with "
+            f"{input.dim()} dimensions."
+        )
+    kernel = _spatial_tuple(kernel_size, dim, "kernel_size", op)
+    strides = kernel if stride is None else _spatial_tuple(stride, dim, "stride", op)
+    pads = _spatial_tuple(padding, dim, "padding", op)
+    size = _unpool_output_size(input, kernel, strides, pads, output_size)
+    # torch's 3-D op checks its strides (the 1-D and 2-D ones take none).
+    if dim == 3 and any(s <= 0 for s in strides):
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(strides)}")
+    if indices.shape != input.shape:
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
+            f"indices tensor with shape: {list(indices.shape)}"
+        )
+    if input.dim() == dim + 1:
+        return _ops.max_unpool(input.unsqueeze(0), indices.unsqueeze(0), size).squeeze(0)
+    return _ops.max_unpool(input, indices, size)
+
+
+def max_unpool1d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Union[int, Sequence[int]],
+    stride: Optional[Union[int, Sequence[int]]] = None,
+    padding: Union[int, Sequence[int]] = 0,
+    output_size: Optional[Sequence[int]] = None,
+) -> Tensor:
+    """Partial inverse of max_pool1d: a drop-in for :func:`torch.nn.functional.max_unpool1d`.
+
+    ``input`` and ``indices`` (int64, from ``max_pool1d(..., return_indices=True)``) are (N, C, L) or (C, L).
+    Positions no index points at are zero; among duplicate indices the element at the highest input position wins.
+    An index outside the output raises ``RuntimeError``; an ``output_size`` not strictly within one stride of the
+    default size raises ``ValueError``.
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Union[int, Sequence[int]],
+    stride: Optional[Union[int, Sequence[int]]] = None,
+    padding: Union[int, Sequence[int]] = 0,
+    output_size: Optional[Sequence[int]] = None,
+) -> Tensor:
+    """Partial inverse of max_pool2d on (N, C, H, W) or (C, H, W): see :func:`max_unpool1d`. The result keeps a
+    channels_last input's layout."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Union[int, Sequence[int]],
+    stride: Optional[Union[int, Sequence[int]]] = None,
+    padding: Union[int, Sequence[int]] = 0,
+    output_size: Optional[Sequence[int]] = None,
+) -> Tensor:
+    """Partial inverse of max_pool3d on (N, C, D, H, W) or (C, D, H, W): see :func:`max_unpool1d`. The result keeps
+    a channels_last_3d input's layout (torch's is contiguous)."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
+
+
+def _factor(value, op: str, name: str) -> int:
+    """The integer factor torch's argument parser accepts (ints and integer-likes, not bools or floats)."""
+    if isinstance(value, torch.SymInt):
+        return value
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not {type(value).__name__}")
+    return operator.index(value)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C*r*r, H, W) into (*, C, H*r, W*r): a drop-in for :func:`torch.nn.functional.pixel_shuffle`.
+
+    ``out[..., c, h*r + i, w*r + j] = input[..., c*r*r + i*r + j, h, w]``. Any number of batch axes, every dtype;
+    a 4-D channels_last input gives a channels_last result, as torch's does.
+    """
+    return _ops.pixel_shuffle(input, _factor(upscale_factor, "pixel_shuffle", "upscale_factor"), 2)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """The inverse of :func:`pixel_shuffle`: (*, C, H*r, W*r) into (*, C*r*r, H, W)."""
+    return _ops.pixel_unshuffle(input, _factor(downscale_factor, "pixel_unshuffle", "downscale_factor"), 2)
+
+
+def pixel_shuffle3d(input: Tensor, upscale_factor: int) -> Tensor:
+    """Volumetric :func:`pixel_shuffle` (torch has none): (*, C*r**3, D, H, W) into (*, C, D*r, H*r, W*r).
+
+    ``out[..., c, d*r + i, h*r + j, w*r + k] = input[..., c*r**3 + i*r*r + j*r + k, d, h, w]``; a 5-D
+    channels_last_3d input gives a channels_last_3d result.
+    """
+    return _ops.pixel_shuffle(input, _factor(upscale_factor, "pixel_shuffle3d", "upscale_factor"), 3)
+
+
+def pixel_unshuffle3d(input: Tensor, downscale_factor: int) -> Tensor:
+    """The inverse of :func:`pixel_shuffle3d`: (*, C, D*r, H*r, W*r) into (*, C*r**3, D, H, W)."""
+    return _ops.pixel_unshuffle(input, _factor(downscale_factor, "pixel_unshuffle3d", "downscale_factor"), 3)

@@ -1,0 +1,44 @@
+// Index math of max_unpool, shared by the CPU and CUDA kernels: canonical layout, bounds, duplicate rule.
+#pragma once
+
+#include <c10/macros/Macros.h>
+
+#include <cstdint>
+
+namespace torchresample {
+
+// Note [unpool layout]
+// A kernel sees input, indices and output as dense [batch, plane, channels]: contiguous (N, C, *spatial) has
+// batch = N*C and channels = 1; channels_last(_3d) has batch = N and channels = C. An index is flat over the
+// output's spatial extents (its plane), so input element (b, i, c) goes to output element (b, indices[b,i,c], c).
+struct UnpoolGeometry {
+  int64_t batch = 1;
+  int64_t channels = 1;
+  int64_t in_plane = 1;
+  int64_t out_plane = 1;
+};
+
+// Note [unpool bounds]
+// An index is valid iff 0 <= index < out_plane, compared in int64: narrowing first would let a huge index wrap
+// into range. Kernels never write or read through an invalid index; they report the invalid index at the lowest
+// input position, and the op raises torch's "Found an invalid max index" error once the kernel is done.
+C10_HOST_DEVICE inline bool unpool_index_valid(int64_t index, int64_t out_plane) {
+  return index >= 0 && index < out_plane;
+}
+
+C10_HOST_DEVICE inline int64_t unpool_input_offset(const UnpoolGeometry& g, int64_t b, int64_t i, int64_t c) {
+  return (b * g.in_plane + i) * g.channels + c;
+}
+
+C10_HOST_DEVICE inline int64_t unpool_output_offset(const UnpoolGeometry& g, int64_t b, int64_t index, int64_t c) {
+  return (b * g.out_plane + index) * g.channels + c;
+}
+
+// Note [unpool duplicates]
+// Several elements of one (batch, channel) plane may carry the same index. The element with the highest input
+// position wins (the last writer in input order), which is torch's CPU result with one thread; torch's own
+// result changes with the thread count, ours does not. The CPU kernel gives each thread whole planes and writes
+// them in input order; a device kernel can reach the same result with an atomic max of input positions per output
+// element followed by a gather. The gradient gathers grad_output at every index, duplicates included (as torch).
+
+}  // namespace torchresample

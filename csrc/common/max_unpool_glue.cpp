@@ -1,0 +1,71 @@
+// Argument checks and canonical geometry of the max_unpool ops (one definition for CPU and CUDA).
+#include "max_unpool_glue.h"
+
+#include <c10/util/Exception.h>
+
+#include <sstream>
+
+namespace torchresample {
+
+namespace {
+
+void check_indices(const at::Tensor& values, const at::Tensor& indices, const char* what) {
+  TORCH_CHECK(indices.scalar_type() == at::kLong, "elements in indices should be type int64 but got: ",
+              indices.scalar_type());
+  TORCH_CHECK(values.device() == indices.device(), "torchresample::max_unpool: expected ", what,
+              " and indices on the same device, but got ", values.device(), " and ", indices.device());
+  TORCH_CHECK(values.layout() == at::kStrided && indices.layout() == at::kStrided,
+              "torchresample::max_unpool: expected strided tensors");
+}
+
+}  // namespace
+
+void check_max_unpool(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {
+  const int64_t spatial = static_cast<int64_t>(output_size.size());
+  TORCH_CHECK(spatial >= 1 && spatial <= 3, "torchresample::max_unpool: expected 1, 2 or 3 output sizes, but got ",
+              spatial);
+  TORCH_CHECK(self.dim() == spatial + 2, "torchresample::max_unpool: expected an input of shape (N, C, *spatial) ",
+              "with ", spatial, " spatial dimensions, but got a tensor with ", self.dim(), " dimensions");
+  check_indices(self, indices, "input");
+  TORCH_CHECK(self.sizes() == indices.sizes(), "Expected shape of indices to be same as that of the input tensor (",
+              self.sizes(), ") but got indices tensor with shape: ", indices.sizes());
+  for (int64_t d = 1; d < self.dim(); ++d) {
+    TORCH_CHECK(self.size(d) > 0, "max_unpooling", spatial, "d(): Expected input to have non-zero size for ",
+                "non-batch dimensions, but got ", self.sizes(), " with dimension ", d, " being empty.");
+  }
+  for (int64_t d = 0; d < spatial; ++d) {
+    TORCH_CHECK(output_size[d] >= 0, "max_unpooling", spatial, "d(): output_size must contain non-negative ",
+                "spatial dimensions, but got output_size=", output_size);
+  }
+}
+
+void check_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& indices) {
+  const int64_t dim = indices.dim();
+  TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample::max_unpool_backward: expected indices of shape ",
+              "(N, C, *spatial) with 1, 2 or 3 spatial dimensions, but got a tensor with ", dim, " dimensions");
+  check_indices(grad_output, indices, "grad_output");
+  TORCH_CHECK(grad_output.dim() == dim && grad_output.size(0) == indices.size(0) &&
+                  grad_output.size(1) == indices.size(1),
+              "gradOutput and input Tensors should have same number of dimensions and also the same number of ",
+              "channels/slices, but got grad_output ", grad_output.sizes(), " and indices ", indices.sizes());
+}
+
+UnpoolGeometry make_unpool_geometry(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::MemoryFormat format) {
+  UnpoolGeometry g;
+  const bool channels_last = format == at::MemoryFormat::ChannelsLast || format == at::MemoryFormat::ChannelsLast3d;
+  g.batch = channels_last ? in_sizes[0] : in_sizes[0] * in_sizes[1];
+  g.channels = channels_last ? in_sizes[1] : 1;
+  g.in_plane = c10::multiply_integers(in_sizes.begin() + 2, in_sizes.end());
+  g.out_plane = c10::multiply_integers(out_spatial);
+  return g;
+}
+
+void raise_invalid_index(int64_t index, at::IntArrayRef out_spatial) {
+  std::ostringstream size;
+  for (size_t d = 0; d < out_spatial.size(); ++d) {
+    size << (d ? "x" : "") << out_spatial[d];
+  }
+  TORCH_CHECK(false, "Found an invalid max index: ", index, " (output volumes are of size ", size.str(), ")");
+}
+
+}  // namespace torchresample

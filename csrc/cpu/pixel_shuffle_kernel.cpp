@@ -1,0 +1,101 @@
+// CPU pixel_shuffle / pixel_unshuffle ops: one permuted copy, any dtype, any source strides.
+#include "../common/element_width.h"
+#include "../common/pixel_shuffle_glue.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace torchresample {
+namespace {
+
+// Walks the destination densely in tiles of its two innermost axes, carrying the source offset of the outer axes
+// like an odometer (no division per tile). Note [pixel shuffle mapping].
+template <typename T>
+void permuted_copy(const T* src, T* dst, const PermutedCopy& p) {
+  const int n = p.ndim;
+  const int64_t inner = p.size[n - 1];
+  const int64_t inner_stride = p.src_stride[n - 1];
+  const int64_t mid = n >= 2 ? p.size[n - 2] : 1;
+  const int64_t mid_stride = n >= 2 ? p.src_stride[n - 2] : 0;
+  const int outer = std::max(n - 2, 0);
+  int64_t tiles = 1;
+  for (int d = 0; d < outer; ++d) {
+    tiles *= p.size[d];
+  }
+  const int64_t tile = inner * mid;
+  const int64_t grain = std::max<int64_t>(1, 32768 / tile);
+  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
+    int64_t digit[kMaxCopyDims] = {};
+    int64_t offset = 0;
+    for (int64_t d = outer - 1, rest = begin; d >= 0; --d) {
+      digit[d] = rest % p.size[d];
+      rest /= p.size[d];
+      offset += digit[d] * p.src_stride[d];
+    }
+    T* out = dst + begin * tile;
+    for (int64_t t = begin; t < end; ++t) {
+      for (int64_t m = 0; m < mid; ++m) {
+        const T* row = src + offset + m * mid_stride;
+        if (inner_stride == 1) {
+          std::copy(row, row + inner, out);
+        } else {
+          for (int64_t i = 0; i < inner; ++i) {
+            out[i] = row[i * inner_stride];
+          }
+        }
+        out += inner;
+      }
+      for (int d = outer - 1; d >= 0; --d) {
+        offset += p.src_stride[d];
+        if (++digit[d] < p.size[d]) {
+          break;
+        }
+        offset -= digit[d] * p.src_stride[d];
+        digit[d] = 0;
+      }
+    }
+  });
+}
+
+at::Tensor shuffle_cpu(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {
+  check_pixel_shuffle(self, factor, spatial_dims, unshuffle);
+  const auto format = pixel_shuffle_memory_format(self, spatial_dims);
+  at::Tensor out = at::empty(pixel_shuffle_output_size(self.sizes(), factor, spatial_dims, unshuffle),
+                             self.options().memory_format(format));
+  if (out.numel() == 0) {
+    return out;
+  }
+  // One batch axis in front of (C, *spatial); a view unless the batch axes cannot be merged.
+  std::vector<int64_t> shape{-1};
+  shape.insert(shape.end(), self.sizes().end() - spatial_dims - 1, self.sizes().end());
+  const at::Tensor src = self.reshape(shape);
+  const PermutedCopy copy = shuffle_copy(unshuffle, static_cast<int>(spatial_dims), factor, src.sizes().data(),
+                                         src.strides().data(), format != at::MemoryFormat::Contiguous);
+  dispatch_by_width(self.element_size(), "pixel_shuffle", [&](auto zero) {
+    using T = decltype(zero);
+    permuted_copy<T>(static_cast<const T*>(src.const_data_ptr()), static_cast<T*>(out.mutable_data_ptr()), copy);
+  });
+  return out;
+}
+
+at::Tensor pixel_shuffle_cpu(const at::Tensor& self, int64_t upscale_factor, int64_t spatial_dims) {
+  return shuffle_cpu(self, upscale_factor, spatial_dims, /*unshuffle=*/false);
+}
+
+at::Tensor pixel_unshuffle_cpu(const at::Tensor& self, int64_t downscale_factor, int64_t spatial_dims) {
+  return shuffle_cpu(self, downscale_factor, spatial_dims, /*unshuffle=*/true);
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(torchresample, CPU, m) {
+  m.impl("pixel_shuffle", &pixel_shuffle_cpu);
+  m.impl("pixel_unshuffle", &pixel_unshuffle_cpu);
+}
+
+}  // namespace torchresample
