@@ -1,5 +1,6 @@
 // CPU resample ops: the row-fused separable engine (forward, and backward on transposed plans).
 #include "../common/resample_glue.h"
+#include "../common/store.h"
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
@@ -25,17 +26,6 @@ struct PlanView {
 template <typename T>
 PlanView<T> view(const AxisPlan<T>& p) {
   return {p.start.data(), p.count.data(), p.weight.data(), p.taps};
-}
-
-template <typename out_t, typename acc_t>
-inline out_t store(acc_t v) {
-  if constexpr (std::is_same_v<out_t, uint8_t>) {
-    // Round half up and saturate, as torch's fixed-point uint8 kernels do.
-    v = v < acc_t(0) ? acc_t(0) : (v > acc_t(255) ? acc_t(255) : v);
-    return static_cast<uint8_t>(v + acc_t(0.5));
-  } else {
-    return static_cast<out_t>(v);
-  }
 }
 
 // One output row along W: dst[ow, c] = sum_k w[ow, k] * row[start[ow] + k, c].

@@ -1,0 +1,24 @@
+// Conversion of an accumulated value to the stored dtype, shared by the CPU and CUDA kernels.
+#pragma once
+
+#include <c10/macros/Macros.h>
+
+#include <cstdint>
+#include <type_traits>
+
+namespace torchresample {
+
+// Note [uint8 store]
+// uint8 results are rounded half up and saturated, as torch's fixed-point uint8 kernels do; every other dtype
+// is a plain conversion (round to nearest even for half and bfloat16).
+template <typename out_t, typename acc_t>
+C10_HOST_DEVICE inline out_t store(acc_t v) {
+  if constexpr (std::is_same_v<out_t, uint8_t>) {
+    v = v < acc_t(0) ? acc_t(0) : (v > acc_t(255) ? acc_t(255) : v);
+    return static_cast<uint8_t>(v + acc_t(0.5));
+  } else {
+    return static_cast<out_t>(v);
+  }
+}
+
+}  // namespace torchresample

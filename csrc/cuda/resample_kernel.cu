@@ -1,0 +1,525 @@
+// CUDA resample ops: plan-driven gather kernels (forward, and backward on transposed plans) and their launch glue.
+#include "../common/resample_glue.h"
+#include "../common/store.h"
+
+#include <ATen/Dispatch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGraphsC10Utils.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace torchresample {
+namespace {
+
+constexpr int kThreads = 256;
+
+// One canonical axis of a launch as the kernel reads it: the device copy of an AxisPlan (Note [axis plan]), or,
+// with start == nullptr, an axis the launch leaves alone (output o is input o).
+template <typename acc_t>
+struct AxisTaps {
+  const int64_t* start = nullptr;
+  const int64_t* count = nullptr;
+  const acc_t* weight = nullptr;
+  int64_t taps = 0;
+};
+
+template <typename acc_t>
+struct Window {
+  int64_t first;
+  int64_t count;
+  const acc_t* weight;  // nullptr: a single tap of weight 1
+
+  __device__ __forceinline__ acc_t at(int64_t k) const {
+    return weight ? weight[k] : acc_t(1);
+  }
+};
+
+template <typename acc_t>
+__device__ __forceinline__ Window<acc_t> window(const AxisTaps<acc_t>& a, int64_t o) {
+  if (a.start == nullptr) {
+    return {o, 1, nullptr};
+  }
+  return {a.start[o], a.count[o], a.weight + o * a.taps};
+}
+
+// Note [fast division]
+// Splitting a flat index into coordinates divides by launch constants, and an integer division is a long
+// instruction sequence on the GPU. Division by d as a multiply-high, an add and a shift (Granlund and
+// Montgomery, "Division by invariant integers using multiplication", 1994): with l = ceil(log2 d) and
+// m = floor(2^32 (2^l - d) / d) + 1, n / d = (mulhi(n, m) + n) >> l, exact for n < 2^31, where the add cannot
+// overflow. Launches with an index past that use plain 64-bit division.
+struct Divisor {
+  int64_t d;
+  uint32_t magic;
+  uint32_t shift;
+};
+
+Divisor make_divisor(int64_t d) {
+  uint32_t shift = 0;
+  while ((int64_t{1} << shift) < d) {
+    ++shift;
+  }
+  const uint64_t magic = d < (int64_t{1} << 31) ? ((uint64_t{1} << 32) * ((uint64_t{1} << shift) - d)) / d + 1 : 0;
+  return {d, static_cast<uint32_t>(magic), shift};
+}
+
+// Extents of one launch in the canonical layout [batch, D, H, W, channels] (Note [canonical layout]), with the
+// divisors that split its output indices. `small`: every output index of the launch is below 2^31.
+struct Extents {
+  int64_t batch;
+  int64_t channels;
+  int64_t in[3];
+  int64_t out[3];
+  Divisor by_d, by_h, by_c;
+  bool small;
+};
+
+Extents make_extents(int64_t batch, int64_t channels, const std::array<int64_t, 3>& in,
+                     const std::array<int64_t, 3>& out) {
+  const int64_t rows = batch * out[0] * out[1];
+  const int64_t row = out[2] * channels;
+  const int64_t limit = int64_t{1} << 31;
+  return {batch,
+          channels,
+          {in[0], in[1], in[2]},
+          {out[0], out[1], out[2]},
+          make_divisor(out[0]),
+          make_divisor(out[1]),
+          make_divisor(channels),
+          rows < limit && row < limit};
+}
+
+__device__ __forceinline__ int64_t divide(int64_t n, const Divisor& v, bool small) {
+  if (small) {
+    const uint32_t n32 = static_cast<uint32_t>(n);
+    return static_cast<int64_t>((__umulhi(n32, v.magic) + n32) >> v.shift);
+  }
+  return n / v.d;
+}
+
+// Output row r = (b, od, oh) of a launch, and the offset of its batch item's first input element.
+struct Row {
+  int64_t od;
+  int64_t oh;
+  int64_t in_offset;
+};
+
+__device__ __forceinline__ Row decode_row(const Extents& e, int64_t r) {
+  const int64_t t = divide(r, e.by_h, e.small);
+  const int64_t b = divide(t, e.by_d, e.small);
+  return {t - b * e.out[0], r - t * e.out[1], b * e.in[0] * e.in[1] * e.in[2] * e.channels};
+}
+
+// Note [launch shape]
+// Threads cover a launch's output as rows (b, od, oh) of row elements (ow, c): x runs along the contiguous row,
+// so a warp reads and writes neighbouring addresses (W for contiguous input, channels for channels-last), and
+// y runs across rows, so each thread looks up the D and H windows once per row. Both loops stride by the
+// whole grid, so any size fits the grid limits, and every index is 64-bit.
+template <typename F>
+__device__ __forceinline__ void for_each_row(const Extents& e, F f) {
+  const int64_t rows = e.batch * e.out[0] * e.out[1];
+  for (int64_t r = blockIdx.y * int64_t(blockDim.y) + threadIdx.y; r < rows; r += int64_t(gridDim.y) * blockDim.y) {
+    f(r, decode_row(e, r));
+  }
+}
+
+template <typename F>
+__device__ __forceinline__ void for_each_in_row(const Extents& e, F f) {
+  const int64_t len = e.out[2] * e.channels;
+  for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < len; j += int64_t(gridDim.x) * blockDim.x) {
+    f(j);
+  }
+}
+
+// out[b, od, oh, ow, c] = sum over the windows of the three axes of wd * wh * ww * in[b, id, ih, iw, c], in a
+// fixed order per output element: no atomics, and the same bits on every run. The backward is this kernel on
+// the transposed plans, where an input that no output reads has empty windows and gets 0.
+template <typename in_t, typename out_t, typename acc_t>
+__global__ void __launch_bounds__(kThreads)
+    resample_kernel(const in_t* __restrict__ src, out_t* __restrict__ dst, const Extents e,
+                    const AxisTaps<acc_t> pd, const AxisTaps<acc_t> ph, const AxisTaps<acc_t> pw) {
+  const int64_t C = e.channels;
+  const int64_t in_row = e.in[2] * C;
+  const int64_t out_row = e.out[2] * C;
+  for_each_row(e, [&](int64_t r, const Row& row) {
+    const Window<acc_t> wd = window(pd, row.od);
+    const Window<acc_t> wh = window(ph, row.oh);
+    out_t* out = dst + r * out_row;
+    for_each_in_row(e, [&](int64_t j) {
+      const int64_t ow = C == 1 ? j : divide(j, e.by_c, e.small);
+      const Window<acc_t> ww = window(pw, ow);
+      const in_t* first = src + row.in_offset + ww.first * C + (j - ow * C);
+      acc_t acc = acc_t(0);
+      for (int64_t kd = 0; kd < wd.count; ++kd) {
+        for (int64_t kh = 0; kh < wh.count; ++kh) {
+          const in_t* p = first + ((wd.first + kd) * e.in[1] + wh.first + kh) * in_row;
+          acc_t part = acc_t(0);
+          // Unrolled so that the loads of several taps are in flight at once.
+#pragma unroll 4
+          for (int64_t kw = 0; kw < ww.count; ++kw, p += C) {
+            part += ww.at(kw) * static_cast<acc_t>(*p);
+          }
+          acc += wd.at(kd) * wh.at(kh) * part;
+        }
+      }
+      out[j] = store<out_t>(acc);
+    });
+  });
+}
+
+// Nearest forward: out[b, od, oh, ow, c] = in[b, sd[od], sh[oh], sw[ow], c], copied as raw bits (bit-exact for
+// every dtype, NaN payloads and signed zeros included). A null index table is an untouched axis.
+template <typename bits_t>
+__global__ void __launch_bounds__(kThreads)
+    gather_kernel(const bits_t* __restrict__ src, bits_t* __restrict__ dst, const Extents e,
+                  const int64_t* __restrict__ sd, const int64_t* __restrict__ sh, const int64_t* __restrict__ sw) {
+  const int64_t C = e.channels;
+  const int64_t out_row = e.out[2] * C;
+  for_each_row(e, [&](int64_t r, const Row& row) {
+    const int64_t id = sd ? sd[row.od] : row.od;
+    const int64_t ih = sh ? sh[row.oh] : row.oh;
+    const bits_t* plane = src + row.in_offset + (id * e.in[1] + ih) * e.in[2] * C;
+    bits_t* out = dst + r * out_row;
+    for_each_in_row(e, [&](int64_t j) {
+      const int64_t ow = C == 1 ? j : divide(j, e.by_c, e.small);
+      const int64_t iw = sw ? sw[ow] : ow;
+      out[j] = plane[iw * C + (j - ow * C)];
+    });
+  });
+}
+
+// Note [launch shape]: blocks of kThreads, as wide along x as the row needs (a warp at least).
+std::pair<dim3, dim3> launch_shape(const Extents& e) {
+  const int64_t row = e.out[2] * e.channels;
+  const int64_t rows = e.batch * e.out[0] * e.out[1];
+  unsigned bx = 32;
+  while (bx < static_cast<unsigned>(kThreads) && static_cast<int64_t>(bx) < row) {
+    bx *= 2;
+  }
+  const unsigned by = kThreads / bx;
+  const int64_t gx = std::min<int64_t>((row + bx - 1) / bx, std::numeric_limits<int32_t>::max());
+  const int64_t gy = std::min<int64_t>((rows + by - 1) / by, 65535);
+  return {dim3(static_cast<unsigned>(gx), static_cast<unsigned>(gy)), dim3(bx, by)};
+}
+
+template <typename in_t, typename out_t, typename acc_t>
+void launch_resample(const in_t* src, out_t* dst, const Extents& e, const std::array<AxisTaps<acc_t>, 3>& axes,
+                     cudaStream_t stream) {
+  const auto shape = launch_shape(e);
+  resample_kernel<in_t, out_t, acc_t><<<shape.first, shape.second, 0, stream>>>(src, dst, e, axes[0], axes[1],
+                                                                                axes[2]);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+}
+
+template <typename bits_t, typename acc_t>
+void launch_gather(const void* src, void* dst, const Extents& e, const std::array<AxisTaps<acc_t>, 3>& axes,
+                   cudaStream_t stream) {
+  const auto shape = launch_shape(e);
+  gather_kernel<bits_t><<<shape.first, shape.second, 0, stream>>>(static_cast<const bits_t*>(src),
+                                                                  static_cast<bits_t*>(dst), e, axes[0].start,
+                                                                  axes[1].start, axes[2].start);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+}
+
+// Raw-bits type of an element size: the nearest gather needs one kernel per size, not per dtype.
+template <size_t N>
+struct Bits;
+template <>
+struct Bits<1> {
+  using type = uint8_t;
+};
+template <>
+struct Bits<2> {
+  using type = uint16_t;
+};
+template <>
+struct Bits<4> {
+  using type = uint32_t;
+};
+template <>
+struct Bits<8> {
+  using type = uint64_t;
+};
+
+// Bit i set: canonical axis i (0 = D, 1 = H, 2 = W).
+using AxisMask = unsigned;
+constexpr AxisMask kAxisW = 1u << 2;
+
+template <typename acc_t>
+AxisMask resampled_axes(const std::array<AxisPlan<acc_t>, 3>& plans) {
+  AxisMask m = 0;
+  for (int a = 0; a < 3; ++a) {
+    m |= plans[a].is_identity() ? 0u : 1u << a;
+  }
+  return m;
+}
+
+// Pinned host memory for plans on their way to the device. A CUDA graph replays the copy from this buffer, so
+// one taken during capture must outlive the graph, whereas a host allocator may hand it out again once the
+// tensor dies: captures are few and plans small, so those buffers are kept for the life of the process. A
+// capturing thread may pin fresh memory only in relaxed capture mode.
+at::Tensor staging_buffer(int64_t bytes) {
+  const auto options = at::TensorOptions().dtype(at::kByte).pinned_memory(true);
+  if (c10::cuda::currentStreamCaptureStatusMayInitCtx() == c10::cuda::CaptureStatus::None) {
+    return at::empty({bytes}, options);
+  }
+  const c10::cuda::CUDAStreamCaptureModeGuard relaxed(cudaStreamCaptureModeRelaxed);
+  at::Tensor host = at::empty({bytes}, options);
+  static std::mutex mutex;
+  static auto* kept = new std::vector<at::Tensor>();
+  const std::lock_guard<std::mutex> lock(mutex);
+  kept->push_back(host);
+  return host;
+}
+
+// The plans of the resampled axes on the device. Built on the host by the code the CPU kernels use, packed into
+// one pinned buffer and sent with one asynchronous copy on the current stream, so kernels that follow on that
+// stream see them and the host does not wait.
+template <typename acc_t>
+struct DevicePlans {
+  at::Tensor storage;
+  std::array<AxisTaps<acc_t>, 3> axes;
+};
+
+template <typename acc_t>
+DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, AxisMask axes, const at::Device device) {
+  auto align8 = [](size_t n) { return (n + 7) / 8 * 8; };
+  std::array<size_t, 3> offset{};
+  size_t bytes = 0;
+  for (int a = 0; a < 3; ++a) {
+    if (axes >> a & 1) {
+      offset[a] = bytes;
+      bytes += 2 * plans[a].out_size * sizeof(int64_t) + align8(plans[a].weight.size() * sizeof(acc_t));
+    }
+  }
+  DevicePlans<acc_t> result;
+  if (bytes == 0) {
+    return result;
+  }
+  const at::Tensor host = staging_buffer(static_cast<int64_t>(bytes));
+  uint8_t* h = host.mutable_data_ptr<uint8_t>();
+  for (int a = 0; a < 3; ++a) {
+    if (axes >> a & 1) {
+      const AxisPlan<acc_t>& p = plans[a];
+      const size_t n = p.out_size * sizeof(int64_t);
+      std::memcpy(h + offset[a], p.start.data(), n);
+      std::memcpy(h + offset[a] + n, p.count.data(), n);
+      std::memcpy(h + offset[a] + 2 * n, p.weight.data(), p.weight.size() * sizeof(acc_t));
+    }
+  }
+  const at::Tensor storage = host.to(device, at::kByte, /*non_blocking=*/true);
+  result.storage = storage;
+  const uint8_t* d = storage.const_data_ptr<uint8_t>();
+  for (int a = 0; a < 3; ++a) {
+    if (axes >> a & 1) {
+      const size_t n = plans[a].out_size * sizeof(int64_t);
+      result.axes[a] = {reinterpret_cast<const int64_t*>(d + offset[a]),
+                        reinterpret_cast<const int64_t*>(d + offset[a] + n),
+                        reinterpret_cast<const acc_t*>(d + offset[a] + 2 * n), plans[a].taps};
+    }
+  }
+  return result;
+}
+
+// Note [pass planning]
+// One launch over several axes reads the product of their tap counts per output; one launch per axis reads
+// their sum but writes and re-reads an intermediate (in the accumulation type). Estimate the time of every
+// grouping and order of the resampled axes and take the cheapest: fixed-tap filters stay fused, wide windows
+// (antialias and area at large ratios, Lanczos in 3-D) go axis by axis, shrinking axes first, so the cost stays
+// O(taps) per element. The unit is one tap read by one thread, of which an A100 or H100 does about 7e12 a
+// second: an intermediate element (8 bytes of DRAM traffic) costs about 20, a launch (~3 us) about 2e7, and a
+// pass with fewer outputs than the GPU holds threads costs as if it had that many, since each thread walks its
+// taps in turn. Only shapes decide, so a call always takes the same passes and returns the same bits.
+constexpr double kIntermediateCost = 20;
+constexpr double kLaunchCost = 2e7;
+constexpr double kResidentThreads = 1 << 17;
+
+std::vector<AxisMask> plan_passes(std::array<int64_t, 3> extent, const std::array<int64_t, 3>& out,
+                                  const std::array<int64_t, 3>& taps, AxisMask axes, int64_t lanes) {
+  std::vector<int> order;
+  for (int a = 0; a < 3; ++a) {
+    if (axes >> a & 1) {
+      order.push_back(a);
+    }
+  }
+  const int n = static_cast<int>(order.size());
+  std::vector<AxisMask> best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  do {
+    // Bit i of `cuts`: a new pass starts at order[i + 1].
+    for (unsigned cuts = 0; cuts < (1u << std::max(n - 1, 0)); ++cuts) {
+      std::vector<AxisMask> passes{0};
+      for (int i = 0; i < n; ++i) {
+        if (i > 0 && (cuts >> (i - 1) & 1)) {
+          passes.push_back(0);
+        }
+        passes.back() |= 1u << order[i];
+      }
+      std::array<int64_t, 3> e = extent;
+      double cost = 0;
+      for (size_t p = 0; p < passes.size(); ++p) {
+        double reads = 1;
+        for (int a = 0; a < 3; ++a) {
+          if (passes[p] >> a & 1) {
+            e[a] = out[a];
+            reads *= static_cast<double>(taps[a]);
+          }
+        }
+        const double numel = static_cast<double>(lanes) * e[0] * e[1] * e[2];
+        cost += kLaunchCost + std::max(numel, kResidentThreads) * reads +
+                (p + 1 < passes.size() ? numel * kIntermediateCost : 0);
+      }
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = passes;
+      }
+    }
+  } while (std::next_permutation(order.begin(), order.end()));
+  return best;
+}
+
+// Applies the plans: `x` and `out` are contiguous in the canonical layout of `g`.
+template <typename scalar_t, typename acc_t>
+void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g,
+                 const std::array<AxisPlan<acc_t>, 3>& plans, bool uint8_w_first) {
+  const AxisMask axes = resampled_axes(plans);
+  if (axes == 0) {
+    out.copy_(x);
+    return;
+  }
+  std::array<int64_t, 3> extent = g.in;
+  const std::array<int64_t, 3> taps{plans[0].taps, plans[1].taps, plans[2].taps};
+  std::vector<AxisMask> passes;
+  // Note [uint8 passes] (CPU kernel): W first, rounded and saturated to uint8 before the other axes.
+  const bool w_first = uint8_w_first && (axes & kAxisW) && (axes & ~kAxisW);
+  if (w_first) {
+    passes.push_back(kAxisW);
+    extent[2] = g.out[2];
+  }
+  for (AxisMask m : plan_passes(extent, g.out, taps, w_first ? axes & ~kAxisW : axes, g.batch * g.channels)) {
+    passes.push_back(m);
+  }
+  const DevicePlans<acc_t> dev = upload_plans(plans, axes, x.device());
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  const auto acc_dtype = c10::CppTypeToScalarType<acc_t>::value;
+
+  std::array<int64_t, 3> done = g.in;  // extents after the passes so far
+  at::Tensor src = x;
+  bool src_acc = false;
+  for (size_t p = 0; p < passes.size(); ++p) {
+    std::array<AxisTaps<acc_t>, 3> taps_p{};
+    const std::array<int64_t, 3> before = done;
+    for (int a = 0; a < 3; ++a) {
+      if (passes[p] >> a & 1) {
+        done[a] = g.out[a];
+        taps_p[a] = dev.axes[a];
+      }
+    }
+    const Extents e = make_extents(g.batch, g.channels, before, done);
+    const bool last = p + 1 == passes.size();
+    const bool dst_acc = !last && !(w_first && p == 0);
+    at::Tensor dst =
+        last ? out
+             : at::empty({e.batch * e.out[0] * e.out[1] * e.out[2] * e.channels},
+                         x.options().dtype(dst_acc ? acc_dtype : x.scalar_type()));
+    if (src_acc && dst_acc) {
+      launch_resample<acc_t, acc_t, acc_t>(src.const_data_ptr<acc_t>(), dst.mutable_data_ptr<acc_t>(), e, taps_p,
+                                           stream);
+    } else if (src_acc) {
+      launch_resample<acc_t, scalar_t, acc_t>(src.const_data_ptr<acc_t>(), dst.mutable_data_ptr<scalar_t>(), e,
+                                              taps_p, stream);
+    } else if (dst_acc) {
+      launch_resample<scalar_t, acc_t, acc_t>(src.const_data_ptr<scalar_t>(), dst.mutable_data_ptr<acc_t>(), e,
+                                              taps_p, stream);
+    } else {
+      launch_resample<scalar_t, scalar_t, acc_t>(src.const_data_ptr<scalar_t>(), dst.mutable_data_ptr<scalar_t>(),
+                                                 e, taps_p, stream);
+    }
+    src = dst;
+    src_acc = dst_acc;
+  }
+}
+
+template <typename scalar_t, typename acc_t>
+void apply_nearest(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g,
+                   const std::array<AxisPlan<acc_t>, 3>& plans) {
+  const AxisMask axes = resampled_axes(plans);
+  if (axes == 0) {
+    out.copy_(x);
+    return;
+  }
+  const DevicePlans<acc_t> dev = upload_plans(plans, axes, x.device());
+  const Extents e = make_extents(g.batch, g.channels, g.in, g.out);
+  launch_gather<typename Bits<sizeof(scalar_t)>::type, acc_t>(x.const_data_ptr(), out.mutable_data_ptr(), e,
+                                                              dev.axes, c10::cuda::getCurrentCUDAStream());
+}
+
+at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter_name,
+                         bool align_corners, at::ArrayRef<double> scales_arg, bool antialias) {
+  const Filter filter = parse_filter(filter_name);
+  check_resample(input, output_size, scales_arg, filter, antialias);
+  const c10::cuda::CUDAGuard device_guard(input.device());
+  const auto format = input.suggest_memory_format();
+  const at::Tensor x = input.contiguous(format);
+  at::Tensor out = at::empty(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
+  if (out.numel() == 0) {
+    return out;
+  }
+  const ResampleGeometry g = make_geometry(input.sizes(), output_size, format);
+  const std::vector<double> scales = axis_scales(scales_arg, input.dim() - 2);
+  AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda", [&] {
+    using acc_t = acc_type<scalar_t>;
+    const auto plans = forward_plans<acc_t>(g, filter, antialias, align_corners, scales);
+    if (filter == Filter::Nearest || filter == Filter::NearestExact) {
+      apply_nearest<scalar_t, acc_t>(x, out, g, plans);
+    } else {
+      apply_plans<scalar_t, acc_t>(x, out, g, plans, std::is_same_v<scalar_t, uint8_t>);
+    }
+  });
+  return out;
+}
+
+at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                                  c10::string_view filter_name, bool align_corners, at::ArrayRef<double> scales_arg,
+                                  bool antialias) {
+  const Filter filter = parse_filter(filter_name);
+  check_resample_backward(grad_output, input_size, scales_arg, filter, antialias);
+  const c10::cuda::CUDAGuard device_guard(grad_output.device());
+  const auto format = grad_output.suggest_memory_format();
+  const at::Tensor g_out = grad_output.contiguous(format);
+  at::Tensor grad_input = at::empty(input_size, grad_output.options().memory_format(format));
+  if (grad_input.numel() == 0) {
+    return grad_input;
+  }
+  const ResampleGeometry fwd = make_geometry(input_size, grad_output.sizes().slice(2), format);
+  ResampleGeometry bwd = fwd;
+  std::swap(bwd.in, bwd.out);
+  const std::vector<double> scales = axis_scales(scales_arg, grad_output.dim() - 2);
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda", [&] {
+    using acc_t = acc_type<scalar_t>;
+    const auto plans = forward_plans<acc_t>(fwd, filter, antialias, align_corners, scales);
+    const std::array<AxisPlan<acc_t>, 3> adjoint{transpose_plan(plans[0]), transpose_plan(plans[1]),
+                                                 transpose_plan(plans[2])};
+    apply_plans<scalar_t, acc_t>(g_out, grad_input, bwd, adjoint, false);
+  });
+  return grad_input;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(torchresample, CUDA, m) {
+  m.impl("resample", &resample_cuda);
+  m.impl("resample_backward", &resample_backward_cuda);
+}
+
+}  // namespace torchresample
