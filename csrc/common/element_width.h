@@ -14,6 +14,32 @@ struct Bits128 {
   uint64_t hi;
 };
 
+// The unsigned integer (or Bits128) type as wide as N bytes.
+template <size_t N>
+struct WidthType;
+template <>
+struct WidthType<1> {
+  using type = uint8_t;
+};
+template <>
+struct WidthType<2> {
+  using type = uint16_t;
+};
+template <>
+struct WidthType<4> {
+  using type = uint32_t;
+};
+template <>
+struct WidthType<8> {
+  using type = uint64_t;
+};
+template <>
+struct WidthType<16> {
+  using type = Bits128;
+};
+template <size_t N>
+using width_type = typename WidthType<N>::type;
+
 // Calls f(T{}) with T an unsigned integer (or Bits128) as wide as one element. Moving bits keeps every value of
 // every dtype exactly (bool, integers, half, bfloat16, complex, NaN payloads, -0.0), and all-zero bits are zero
 // in each of them, so one instantiation per width serves all dtypes.
@@ -21,15 +47,15 @@ template <typename F>
 void dispatch_by_width(size_t width, const char* op, F&& f) {
   switch (width) {
     case 1:
-      return f(uint8_t{});
+      return f(width_type<1>{});
     case 2:
-      return f(uint16_t{});
+      return f(width_type<2>{});
     case 4:
-      return f(uint32_t{});
+      return f(width_type<4>{});
     case 8:
-      return f(uint64_t{});
+      return f(width_type<8>{});
     case 16:
-      return f(Bits128{});
+      return f(width_type<16>{});
     default:
       TORCH_CHECK_NOT_IMPLEMENTED(false, op, ": elements of ", width, " bytes are not supported");
   }

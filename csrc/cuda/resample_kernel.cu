@@ -1,4 +1,5 @@
 // CUDA resample ops: plan-driven gather kernels (forward, and backward on transposed plans) and their launch glue.
+#include "../common/element_width.h"
 #include "../common/resample_glue.h"
 #include "../common/store.h"
 
@@ -231,26 +232,6 @@ void launch_gather(const void* src, void* dst, const Extents& e, const std::arra
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 
-// Raw-bits type of an element size: the nearest gather needs one kernel per size, not per dtype.
-template <size_t N>
-struct Bits;
-template <>
-struct Bits<1> {
-  using type = uint8_t;
-};
-template <>
-struct Bits<2> {
-  using type = uint16_t;
-};
-template <>
-struct Bits<4> {
-  using type = uint32_t;
-};
-template <>
-struct Bits<8> {
-  using type = uint64_t;
-};
-
 // Bit i set: canonical axis i (0 = D, 1 = H, 2 = W).
 using AxisMask = unsigned;
 constexpr AxisMask kAxisW = 1u << 2;
@@ -460,7 +441,7 @@ void apply_nearest(const at::Tensor& x, at::Tensor& out, const ResampleGeometry&
   }
   const DevicePlans<acc_t> dev = upload_plans(plans, axes, x.device());
   const Extents e = make_extents(g.batch, g.channels, g.in, g.out);
-  launch_gather<typename Bits<sizeof(scalar_t)>::type, acc_t>(x.const_data_ptr(), out.mutable_data_ptr(), e,
+  launch_gather<width_type<sizeof(scalar_t)>, acc_t>(x.const_data_ptr(), out.mutable_data_ptr(), e,
                                                               dev.axes, c10::cuda::getCurrentCUDAStream());
 }
 
