@@ -161,6 +161,13 @@ C10_HOST_DEVICE inline AxisFilter<T> make_axis_filter(
 template <typename T>
 C10_HOST_DEVICE inline int64_t axis_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
   const int64_t in = f.in;
+  if (f.antialias && f.out == in) {
+    // torch's separable antialias kernels leave an axis whose extent does not change untouched, even when a
+    // scale factor was given (as linear does: Note [linear taps]).
+    count = 1;
+    w[0] = T(1);
+    return o;
+  }
   if (f.windowed) {
     // Note [antialias window]: centre in continuous coordinates (pixel i covers [i, i+1)). Antialias follows
     // torch exactly (align_corners only changes the scale); plain Lanczos uses the source index of Note
