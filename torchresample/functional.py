@@ -42,7 +42,9 @@ def _is_integer(x) -> bool:
 
 def _truncate_to_int(n, scale: float):
     """``int64(n * scale)`` as torch's C++ computes an output size from a scale factor (double, truncated)."""
-    if isinstance(n, int):
+    # Dynamo sees a symbolic size as an int; the float checks below would break the graph, so traced code takes
+    # the symbolic path, as torch's interpolate does.
+    if isinstance(n, int) and not torch.compiler.is_compiling():
         value = float(n) * float(scale)
         if not math.isfinite(value) or abs(value) >= 2.0**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
