@@ -86,7 +86,7 @@ void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t 
         }
       }
       for (int64_t c = 0; c < m; ++c) {
-        out_px[c] = store<out_t>(acc[c]);
+        out_px[c0 + c] = store<out_t>(acc[c]);
       }
     }
   }
