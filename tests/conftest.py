@@ -122,7 +122,8 @@ def uint8_reference(x: torch.Tensor, full: Callable, along_w: Optional[Callable]
     With `along_w` (resample W only) and `rest` (resample the other axes of that result), the reference takes two
     passes as torch's and our uint8 kernels do for overshooting filters (cubic, Lanczos): W first, the
     intermediate rounded and saturated, then the rest, rounded again. An intermediate at a tie may round either
-    way in float32, so both roundings are carried through.
+    way in float32; carrying all ties down and all up through brackets the result, except where ties rounded
+    both ways meet a negative filter lobe: a bound of 1 on two-pass results absorbs that.
     """
     xd = x.double()
     if along_w is None:

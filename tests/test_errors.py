@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -102,6 +103,17 @@ def test_same_exception_type_as_torch(make, kwargs, words):
     message = str(mine.value)
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_argument_forms_torch_accepts():
+    """The size and scale forms torch's parser takes (numpy scalars, torch.Size, 0-d integer tensors, ints as
+    scales, recompute_scale_factor=False with a size) are accepted, with torch's result."""
+    t = x(2, 3, 5, 6)
+    for kwargs in [dict(size=np.int64(3)), dict(size=torch.Size([3, 4])), dict(size=(np.int32(3), 4)),
+                   dict(size=torch.tensor(3)), dict(size=[torch.tensor(3), 4]), dict(scale_factor=np.float32(2.0)),
+                   dict(scale_factor=2), dict(scale_factor=[np.float64(0.5), 2]),
+                   dict(size=[3, 4], recompute_scale_factor=False)]:
+        assert torch.equal(ours(t, **kwargs), F.interpolate(t, **kwargs)), kwargs
 
 
 def test_area_zero_size_backward_raises_like_torch():
