@@ -4,6 +4,7 @@ torchresample ops."""
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import warnings
 from typing import List, Optional, Sequence, Tuple, Union
@@ -55,9 +56,16 @@ def _is_integer(x) -> bool:
     return isinstance(x, Tensor) and not x.is_floating_point()
 
 
+def _is_real(x) -> bool:
+    """What torch's argument parser takes as a scale factor: a real number (a tensor is refused)."""
+    return isinstance(x, (numbers.Real, torch.SymFloat, torch.SymInt))
+
+
 def _truncate_to_int(n, scale: float):
     """``int64(n * scale)`` as torch's C++ computes an output size from a scale factor (double, truncated)."""
-    if isinstance(n, int):
+    # Dynamo sees a symbolic size as an int; the float checks below would break the graph, so traced code takes
+    # the symbolic path, as torch's interpolate does.
+    if isinstance(n, int) and not torch.compiler.is_compiling():
         value = float(n) * float(scale)
         if not math.isfinite(value) or abs(value) >= 2.0**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
@@ -169,10 +177,27 @@ def interpolate(
     if not rank_ok:
         _raise_rank_error(input.dim(), mode, tied_rank)
 
+    # The argument types torch's parser rejects (TypeError) when it calls the op, after the checks above.
+    if size is not None and not isinstance(size, (list, tuple)) and not _is_integer(size):
+        raise TypeError(
+            "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+            f"Tuple[int, int, int], but got size of type {type(size)}"
+        )
+    if scale_factors is not None and not all(_is_real(x) for x in scale_factors):
+        # float() would accept "2".
+        raise TypeError(
+            "expected scale_factor to be a float or a tuple of floats, but got scale_factor with types "
+            f"{[type(x) for x in scale_factors]}"
+        )
+
     if output_size is None:
         assert scale_factors is not None
         output_size = [_truncate_to_int(input.size(i + 2), scale_factors[i]) for i in range(dim)]
     scales: Tuple[float, ...] = tuple(float(s) for s in scale_factors) if scale_factors is not None else ()
+    for n in output_size:
+        if isinstance(n, int) and not -(2**63) <= n < 2**63:
+            # As torch's argument parser, which cannot unpack it into an int64 (a recomputed size from a huge scale).
+            raise TypeError(f"output size {n} does not fit in int64 (scale_factor too large?)")
     return _ops.resample(input, output_size, filter_name, bool(align_corners), scales, antialias)
 
 

@@ -38,13 +38,17 @@ C10_HOST_DEVICE inline T source_index(T scale, int64_t o, bool align_corners, bo
 
 // Note [nearest index]
 // Legacy nearest (OpenCV-like): floorf(o * s) with a float32 scale whatever the tensor dtype, and exact
-// shortcuts for out == in and out == 2*in. nearest-exact (Pillow-like): floorf((o + 0.5) * s), the product
-// taken in double and rounded to float before the floor, as torch's CPU kernel does. Bit-exact with torch.
-C10_HOST_DEVICE inline int64_t nearest_index(int64_t o, int64_t in, int64_t out, double scale_arg) {
-  if (out == in) {
+// shortcuts for out == in and out == 2*in. torch's 2-D kernel takes the shortcuts even when a scale factor was
+// given (scale 1.05 with out == in copies); its 1-D and 3-D forward kernels always apply the scale (out == in = 5
+// with scale 1.05 reads 0, 0, 1, 2, 3). `shortcuts` selects the 2-D rule; without a scale both rules agree.
+// nearest-exact (Pillow-like): floorf((o + 0.5) * s), the product taken in double and rounded to float before
+// the floor, as torch's CPU kernel does. Bit-exact with torch.
+C10_HOST_DEVICE inline int64_t nearest_index(int64_t o, int64_t in, int64_t out, double scale_arg,
+                                             bool shortcuts = true) {
+  if (shortcuts && out == in) {
     return o;
   }
-  if (out == 2 * in) {
+  if (shortcuts && out == 2 * in) {
     return o >> 1;
   }
   const float s = axis_scale<float>(in, out, false, scale_arg);
@@ -110,6 +114,7 @@ struct AxisFilter {
   int64_t in;
   int64_t out;
   double scale_arg;  // the caller's scale factor, <= 0 when none
+  bool nearest_shortcuts;  // Note [nearest index]
   T scale;
   T support;   // window half-width in input pixels (windowed)
   T invscale;  // filter units per input pixel (windowed)
@@ -118,8 +123,10 @@ struct AxisFilter {
 
 template <typename T>
 C10_HOST_DEVICE inline AxisFilter<T> make_axis_filter(
-    Filter filter, bool antialias, bool align_corners, int64_t in, int64_t out, double scale_arg) {
+    Filter filter, bool antialias, bool align_corners, int64_t in, int64_t out, double scale_arg,
+    bool nearest_shortcuts = true) {
   AxisFilter<T> f;
+  f.nearest_shortcuts = nearest_shortcuts;
   f.filter = filter;
   f.antialias = antialias;
   f.windowed = antialias || filter == Filter::Lanczos;
@@ -154,6 +161,13 @@ C10_HOST_DEVICE inline AxisFilter<T> make_axis_filter(
 template <typename T>
 C10_HOST_DEVICE inline int64_t axis_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
   const int64_t in = f.in;
+  if (f.antialias && f.out == in) {
+    // torch's separable antialias kernels leave an axis whose extent does not change untouched, even when a
+    // scale factor was given (as linear does: Note [linear taps]).
+    count = 1;
+    w[0] = T(1);
+    return o;
+  }
   if (f.windowed) {
     // Note [antialias window]: centre in continuous coordinates (pixel i covers [i, i+1)). Antialias follows
     // torch exactly (align_corners only changes the scale); plain Lanczos uses the source index of Note
@@ -186,7 +200,7 @@ C10_HOST_DEVICE inline int64_t axis_taps(const AxisFilter<T>& f, int64_t o, T* w
     case Filter::NearestExact: {
       count = 1;
       w[0] = T(1);
-      return f.filter == Filter::Nearest ? nearest_index(o, in, f.out, f.scale_arg)
+      return f.filter == Filter::Nearest ? nearest_index(o, in, f.out, f.scale_arg, f.nearest_shortcuts)
                                          : nearest_exact_index(o, in, f.out, f.scale_arg);
     }
     case Filter::Linear: {

@@ -60,7 +60,7 @@ std::string spatial_string(at::IntArrayRef spatial) {
 }
 
 void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::ArrayRef<double> scales,
-                  Filter filter, bool antialias, const char* what) {
+                  Filter filter, bool antialias, const char* what, bool forward) {
   const int64_t dim = static_cast<int64_t>(in_sizes.size());
   TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected ", what,
               " with 3, 4 or 5 dimensions (N, C, spatial...), but got a ", dim, "-D tensor");
@@ -70,12 +70,15 @@ void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::Arr
   TORCH_CHECK(scales.empty() || static_cast<int64_t>(scales.size()) == spatial,
               "torchresample: expected ", spatial, " scales (or none), but got ", scales.size());
   const auto in_spatial = in_sizes.slice(2);
+  // torch's area mode is adaptive average pooling, whose forward accepts an output extent of 0 (an empty
+  // result); its backward, like every other mode, requires positive extents.
+  const bool empty_ok = forward && filter == Filter::Area;
   bool positive = true;
   for (int64_t k = 0; k < spatial; ++k) {
-    positive = positive && in_spatial[k] > 0 && out_spatial[k] > 0;
+    positive = positive && in_spatial[k] > 0 && (out_spatial[k] > 0 || (empty_ok && out_spatial[k] == 0));
   }
-  TORCH_CHECK(positive, "Input and output sizes should be greater than 0, but got input ",
-              spatial_string(in_spatial), " output ", spatial_string(out_spatial));
+  TORCH_CHECK(positive, "Input and output sizes should be greater than ", empty_ok ? "or equal to 0" : "0",
+              ", but got input ", spatial_string(in_spatial), " output ", spatial_string(out_spatial));
   TORCH_CHECK_VALUE(!antialias || (filter != Filter::Nearest && filter != Filter::NearestExact &&
                                    filter != Filter::Area),
                     "torchresample: antialias is not defined for the nearest, nearest-exact and area filters");
@@ -85,7 +88,7 @@ void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::Arr
 
 void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales,
                     Filter filter, bool antialias) {
-  check_common(input.sizes(), output_size, scales, filter, antialias, "input");
+  check_common(input.sizes(), output_size, scales, filter, antialias, "input", /*forward=*/true);
   const auto sizes = input.sizes();
   // Only the batch may be empty (torch's upsample_*_common_check).
   TORCH_CHECK(input.numel() != 0 || c10::multiply_integers(sizes.begin() + 1, sizes.end()) != 0,
@@ -100,7 +103,7 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::Ar
 void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
                              at::ArrayRef<double> scales, Filter filter, bool antialias) {
   check_common(input_size, grad_output.sizes().slice(std::min<size_t>(2, grad_output.dim())), scales, filter,
-               antialias, "input_size");
+               antialias, "input_size", /*forward=*/false);
   TORCH_CHECK(grad_output.dim() == static_cast<int64_t>(input_size.size()),
               "Expected grad_output to have ", input_size.size(), " dimensions, but got ", grad_output.dim());
   for (int64_t d = 0; d < 2; ++d) {

@@ -51,7 +51,9 @@ std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filte
     if (k < 0) {
       plans[a] = identity_plan<T>(g.in[a]);
     } else {
-      plans[a] = build_plan<T>(make_axis_filter<T>(filter, antialias, align_corners, g.in[a], g.out[a], scales[k]));
+      // Note [nearest index]: torch's 2-D nearest kernel alone takes its shortcuts when given a scale.
+      plans[a] = build_plan<T>(
+          make_axis_filter<T>(filter, antialias, align_corners, g.in[a], g.out[a], scales[k], spatial == 2));
     }
   }
   return plans;

@@ -76,7 +76,7 @@ void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t 
         }
       }
       for (int64_t c = 0; c < m; ++c) {
-        out_px[c] = store<out_t>(acc[c]);
+        out_px[c0 + c] = store<out_t>(acc[c]);
       }
     }
   }
@@ -195,10 +195,12 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
     scalar_t* dst = out.mutable_data_ptr<scalar_t>();
     if (filter == Filter::Nearest || filter == Filter::NearestExact) {
       nearest_rows<scalar_t, acc_t>(src, dst, g, plans);
-    } else if (std::is_same_v<scalar_t, uint8_t> && !plans[2].is_identity() &&
-               !(plans[0].is_identity() && plans[1].is_identity())) {
+    } else if (std::is_same_v<scalar_t, uint8_t> && (filter == Filter::Cubic || filter == Filter::Lanczos) &&
+               !plans[2].is_identity() && !(plans[0].is_identity() && plans[1].is_identity())) {
       // Note [uint8 passes]: torch resamples uint8 along W first and rounds and saturates that intermediate
       // before the vertical pass, which clips cubic/Lanczos overshoot; do the same to stay within 1 of it.
+      // Filters without overshoot (linear, area) take one pass: rounding only the final sum keeps them within
+      // 0.5 of torch's float result, where a rounded intermediate could land 2 away from torch's uint8 one.
       ResampleGeometry across = g;
       across.out = {g.in[0], g.in[1], g.out[2]};
       at::Tensor mid = at::empty({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, x.options());

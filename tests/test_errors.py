@@ -1,0 +1,229 @@
+"""Invalid calls raise torch's exception types; what we accept beyond torch matches the references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conftest import (
+    antialias_matrix,
+    apply_matrices,
+    assert_close,
+    assert_uint8_within,
+    lanczos_matrix,
+    ours,
+    rounding_bounds,
+    torch_separable,
+)
+
+
+def x(*shape, dtype=torch.float32):
+    return torch.randn(shape).to(dtype)
+
+
+# (id, input, kwargs, words our message must contain). Each is refused by torch; we must raise the same type.
+INVALID = [
+    ("2d_input", lambda: x(3, 4), dict(size=2), ["2D"]),
+    ("2d_input_bilinear", lambda: x(3, 4), dict(size=2, mode="bilinear"), ["2D"]),
+    ("1d_input", lambda: x(5), dict(scale_factor=2.0), ["1D"]),
+    ("6d_input", lambda: x(1, 1, 2, 2, 2, 2), dict(size=3), ["6D"]),
+    ("6d_input_bicubic", lambda: x(1, 1, 2, 2, 2, 2), dict(size=3, mode="bicubic"), ["6D"]),
+    ("both_size_and_scale", lambda: x(2, 3, 5, 6), dict(size=3, scale_factor=2.0), ["only one"]),
+    ("neither_size_nor_scale", lambda: x(2, 3, 5, 6), dict(), ["either size or scale_factor"]),
+    ("size_list_too_long", lambda: x(2, 3, 5, 6), dict(size=[3, 3, 3]), ["spatial dimensions"]),
+    ("size_list_too_short", lambda: x(2, 3, 4, 5, 6), dict(size=[3, 3]), ["spatial dimensions"]),
+    ("scale_list_wrong_length", lambda: x(2, 3, 5, 6), dict(scale_factor=[2.0]), ["scale_factor"]),
+    ("non_integer_size_list", lambda: x(2, 3, 5, 6), dict(size=[2.5, 3]), ["size"]),
+    ("non_integer_size_scalar", lambda: x(2, 3, 5, 6), dict(size=2.5), ["size"]),
+    ("string_size", lambda: x(2, 3, 5, 6), dict(size="3"), ["size"]),
+    ("none_in_size", lambda: x(2, 3, 5, 6), dict(size=[None, 3]), ["size"]),
+    ("string_scale", lambda: x(2, 3, 5, 6), dict(scale_factor="2"), ["scale_factor"]),
+    ("tensor_scale", lambda: x(2, 3, 5, 6), dict(scale_factor=torch.tensor(2.0)), ["scale_factor"]),
+    ("zero_size", lambda: x(2, 3, 5, 6), dict(size=0), ["greater than 0"]),
+    ("zero_size_one_axis", lambda: x(2, 3, 5), dict(size=[0], mode="linear"), ["greater than 0"]),
+    ("negative_size", lambda: x(2, 3, 5, 6), dict(size=[-2, 3], mode="bilinear"), ["greater than 0"]),
+    ("negative_size_area", lambda: x(2, 3, 5, 6), dict(size=-1, mode="area"), ["greater than or equal to 0"]),
+    ("zero_scale", lambda: x(2, 3, 5, 6), dict(scale_factor=0.0, mode="bicubic"), ["greater than 0"]),
+    ("negative_scale", lambda: x(2, 3, 4, 5, 6), dict(scale_factor=-2.0, mode="trilinear"), ["greater than 0"]),
+    ("nan_scale", lambda: x(2, 3, 5, 6), dict(scale_factor=float("nan")), ["int64"]),
+    ("inf_scale", lambda: x(2, 3, 5), dict(scale_factor=float("inf"), mode="linear"), ["int64"]),
+    ("inf_scale_recompute", lambda: x(2, 3, 5, 6), dict(scale_factor=float("inf"), recompute_scale_factor=True),
+     ["infinity"]),
+    ("nan_scale_area", lambda: x(2, 3, 5, 6), dict(scale_factor=float("nan"), mode="area"), ["NaN"]),
+    ("huge_scale", lambda: x(2, 3, 5, 6), dict(scale_factor=1e30), ["int64"]),
+    ("huge_scale_area", lambda: x(2, 3, 5, 6), dict(scale_factor=1e30, mode="area"), ["int64"]),
+    ("huge_size", lambda: x(2, 3, 5, 6), dict(size=2**70), ["int64"]),
+    ("align_corners_nearest", lambda: x(2, 3, 5, 6), dict(size=3, align_corners=True), ["align_corners"]),
+    ("align_corners_false_nearest", lambda: x(2, 3, 5), dict(size=3, align_corners=False), ["align_corners"]),
+    ("align_corners_area", lambda: x(2, 3, 5, 6), dict(size=3, mode="area", align_corners=False), ["align_corners"]),
+    ("align_corners_nearest_exact", lambda: x(2, 3, 4, 5, 6), dict(size=3, mode="nearest-exact", align_corners=True),
+     ["align_corners"]),
+    ("bad_mode", lambda: x(2, 3, 5, 6), dict(size=3, mode="bogus"), ["bogus"]),
+    ("bad_mode_case", lambda: x(2, 3, 5, 6), dict(size=3, mode="Bilinear"), ["Bilinear"]),
+    ("mode_none", lambda: x(2, 3, 5, 6), dict(size=3, mode=None), ["None"]),
+    ("int32", lambda: x(2, 3, 5, 6, dtype=torch.int32), dict(size=3), ["Int"]),
+    ("int32_bilinear", lambda: x(2, 3, 5, 6, dtype=torch.int32), dict(size=3, mode="bilinear"), ["Int"]),
+    ("int64_area", lambda: x(2, 3, 5, 6, dtype=torch.int64), dict(size=3, mode="area"), ["Long"]),
+    ("int8_nearest_1d", lambda: x(2, 3, 5, dtype=torch.int8), dict(size=3), ["Char"]),
+    ("bool", lambda: x(2, 3, 5, 6) > 0, dict(size=3), ["Bool"]),
+    ("complex", lambda: x(2, 3, 5, 6, dtype=torch.complex64), dict(size=3), ["ComplexFloat"]),
+    ("empty_channels", lambda: x(2, 0, 4, 4), dict(size=3), ["Non-empty"]),
+    ("empty_channels_1d", lambda: x(2, 0, 4), dict(size=3, mode="linear"), ["Non-empty"]),
+    ("empty_spatial", lambda: x(2, 3, 0, 4), dict(size=3), ["greater than 0"]),
+    ("empty_spatial_bilinear", lambda: x(2, 3, 0, 4), dict(size=3, mode="bilinear"), ["greater than 0"]),
+    ("empty_spatial_3d", lambda: x(2, 3, 2, 0, 4), dict(size=3, mode="trilinear"), ["greater than"]),
+    ("empty_spatial_area", lambda: x(2, 3, 0, 4), dict(size=3, mode="area"), ["(H: 0"]),
+    ("recompute_with_size", lambda: x(2, 3, 5, 6), dict(size=3, recompute_scale_factor=True), ["recompute"]),
+    ("antialias_nearest", lambda: x(2, 3, 5, 6), dict(size=3, antialias=True), ["Anti-alias"]),
+    ("antialias_area", lambda: x(2, 3, 5, 6), dict(size=3, mode="area", antialias=True), ["Anti-alias"]),
+    ("antialias_nearest_exact", lambda: x(2, 3, 5), dict(size=3, mode="nearest-exact", antialias=True),
+     ["Anti-alias"]),
+    ("antialias_linear_4d", lambda: x(2, 3, 5, 6), dict(size=3, mode="linear", antialias=True), ["Anti-alias"]),
+    ("antialias_bilinear_3d", lambda: x(2, 3, 5), dict(size=3, mode="bilinear", antialias=True), ["Anti-alias"]),
+    ("linear_4d", lambda: x(2, 3, 5, 6), dict(size=3, mode="linear"), ["4D", "linear"]),
+    ("linear_5d", lambda: x(2, 3, 4, 5, 6), dict(size=3, mode="linear"), ["5D", "linear"]),
+    ("bilinear_3d", lambda: x(2, 3, 5), dict(size=3, mode="bilinear"), ["3D", "bilinear"]),
+    ("bilinear_5d", lambda: x(2, 3, 4, 5, 6), dict(size=3, mode="bilinear"), ["5D", "bilinear"]),
+    ("trilinear_3d", lambda: x(2, 3, 5), dict(size=3, mode="trilinear"), ["3D", "trilinear"]),
+    ("trilinear_4d", lambda: x(2, 3, 5, 6), dict(size=3, mode="trilinear"), ["4D", "trilinear"]),
+    ("sparse", lambda: x(2, 3, 5, 6).to_sparse(), dict(size=3), ["Sparse"]),
+    ("not_a_tensor", lambda: [[1.0, 2.0]], dict(size=3), ["dim"]),
+]
+
+
+@pytest.mark.parametrize("make,kwargs,words", [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+def test_same_exception_type_as_torch(make, kwargs, words):
+    with pytest.raises(Exception) as theirs:
+        F.interpolate(make(), **kwargs)
+    with pytest.raises(Exception) as mine:
+        ours(make(), **kwargs)
+    assert type(mine.value) is type(theirs.value), f"torch raised {theirs.value!r}, we raised {mine.value!r}"
+    message = str(mine.value)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_argument_forms_torch_accepts():
+    """The size and scale forms torch's parser takes (numpy scalars, torch.Size, 0-d integer tensors, ints as
+    scales, recompute_scale_factor=False with a size) are accepted, with torch's result."""
+    t = x(2, 3, 5, 6)
+    for kwargs in [dict(size=np.int64(3)), dict(size=torch.Size([3, 4])), dict(size=(np.int32(3), 4)),
+                   dict(size=torch.tensor(3)), dict(size=[torch.tensor(3), 4]), dict(scale_factor=np.float32(2.0)),
+                   dict(scale_factor=2), dict(scale_factor=[np.float64(0.5), 2]),
+                   dict(size=[3, 4], recompute_scale_factor=False)]:
+        assert torch.equal(ours(t, **kwargs), F.interpolate(t, **kwargs)), kwargs
+
+
+def test_area_zero_size_backward_raises_like_torch():
+    """area accepts an output extent of 0 (torch's adaptive pooling does); the backward of it is refused, as
+    torch's adaptive_avg_pool backward refuses it."""
+    for make in (lambda: torch.randn(2, 3, 5, requires_grad=True), lambda: torch.randn(2, 3, 5, 6, requires_grad=True)):
+        theirs, mine = make(), make()
+        with pytest.raises(RuntimeError):
+            F.interpolate(theirs, size=0, mode="area").sum().backward()
+        with pytest.raises(RuntimeError, match="greater than 0"):
+            ours(mine, size=0, mode="area").sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The ops called directly: bad arguments are rejected with an exception, never a crash.
+
+resample = torch.ops.torchresample.resample.default
+resample_backward = torch.ops.torchresample.resample_backward.default
+
+BAD_OP_CALLS = [
+    ("unknown_filter", lambda: resample(x(1, 2, 4, 4), [3, 3], "bogus"), ValueError, "unknown filter"),
+    ("rank_2", lambda: resample(x(4, 4), [3], "linear"), RuntimeError, "3, 4 or 5 dimensions"),
+    ("rank_6", lambda: resample(x(1, 1, 2, 2, 2, 2), [3, 3, 3, 3], "linear"), RuntimeError, "3, 4 or 5 dimensions"),
+    ("output_size_length", lambda: resample(x(1, 2, 4, 4), [3], "linear"), RuntimeError, "output_size"),
+    ("scales_length", lambda: resample(x(1, 2, 4, 4), [3, 3], "linear", False, [0.5]), RuntimeError, "scales"),
+    ("negative_size", lambda: resample(x(1, 2, 4, 4), [-3, 3], "cubic"), RuntimeError, "greater than 0"),
+    ("zero_size", lambda: resample(x(1, 2, 4), [0], "lanczos"), RuntimeError, "greater than 0"),
+    ("empty_spatial", lambda: resample(x(1, 2, 0, 4), [3, 3], "area"), RuntimeError, "greater than"),
+    ("empty_channels", lambda: resample(x(2, 0, 4, 4), [3, 3], "nearest"), RuntimeError, "Non-empty"),
+    ("antialias_nearest", lambda: resample(x(1, 2, 4, 4), [3, 3], "nearest", False, [], True), ValueError,
+     "antialias"),
+    ("int32", lambda: resample(x(1, 2, 4, 4, dtype=torch.int32), [3, 3], "nearest"), NotImplementedError, "Int"),
+    ("overflowing_size", lambda: resample(x(1, 2, 4, 4), [2**40, 2**40], "nearest"), RuntimeError, "overflow"),
+    ("backward_rank", lambda: resample_backward(x(1, 2, 3, 3), [1, 2, 4], "linear"), RuntimeError, "output_size"),
+    ("backward_batch", lambda: resample_backward(x(2, 2, 3, 3), [1, 2, 4, 4], "linear"), RuntimeError,
+     "grad_output"),
+    ("backward_channels", lambda: resample_backward(x(1, 3, 3, 3), [1, 2, 4, 4], "cubic"), RuntimeError,
+     "grad_output"),
+    ("backward_zero_input", lambda: resample_backward(x(1, 2, 3, 3), [1, 2, 0, 4], "area"), RuntimeError,
+     "greater than 0"),
+    ("backward_uint8", lambda: resample_backward(x(1, 2, 3, 3, dtype=torch.uint8), [1, 2, 4, 4], "linear"),
+     NotImplementedError, "Byte"),
+    ("backward_filter", lambda: resample_backward(x(1, 2, 3, 3), [1, 2, 4, 4], "box"), ValueError, "box"),
+]
+
+
+@pytest.mark.parametrize("call,exc,words", [c[1:] for c in BAD_OP_CALLS], ids=[c[0] for c in BAD_OP_CALLS])
+def test_ops_reject_bad_arguments(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What we accept and torch refuses: the result matches an independent reference.
+
+def _refused_by_torch(t, **kwargs):
+    with pytest.raises((ValueError, NotImplementedError, RuntimeError)):
+        F.interpolate(t, **kwargs)
+
+
+def test_bicubic_3d_and_5d_accepted():
+    for t, size in [(x(2, 3, 9), [4]), (x(2, 3, 5, 6, 4), [3, 8, 7])]:
+        for ac in (False, True):
+            _refused_by_torch(t, size=size, mode="bicubic", align_corners=ac)
+            assert_close(ours(t, size=size, mode="bicubic", align_corners=ac),
+                         torch_separable(t, size, "bicubic", ac), dtype=t.dtype)
+
+
+def test_lanczos_without_antialias_or_with_align_corners_or_not_4d_accepted():
+    t = x(2, 3, 9, 5)
+    _refused_by_torch(t, size=(4, 11), mode="lanczos")
+    assert_close(ours(t, size=(4, 11), mode="lanczos"),
+                 apply_matrices(t, [lanczos_matrix(9, 4), lanczos_matrix(5, 11)]), dtype=t.dtype)
+    _refused_by_torch(t, size=(4, 11), mode="lanczos", antialias=True, align_corners=True)
+    assert_close(ours(t, size=(4, 11), mode="lanczos", antialias=True, align_corners=True),
+                 apply_matrices(t, [antialias_matrix(9, 4, "lanczos", True), antialias_matrix(5, 11, "lanczos", True)]),
+                 dtype=t.dtype)
+    for t, size in [(x(2, 3, 13), [5]), (x(1, 2, 7, 5, 9), [3, 6, 4])]:
+        _refused_by_torch(t, size=size, mode="lanczos", antialias=True)
+        assert_close(ours(t, size=size, mode="lanczos", antialias=True),
+                     torch_separable(t, size, "lanczos", antialias=True), dtype=t.dtype)
+        assert_close(ours(t, size=size, mode="lanczos"),
+                     apply_matrices(t, [lanczos_matrix(n, o) for n, o in zip(t.shape[2:], size)]), dtype=t.dtype)
+
+
+def test_antialias_beyond_4d_bilinear_bicubic_accepted():
+    for t, mode, size in [(x(2, 3, 17), "linear", [5]), (x(2, 3, 9, 8, 7), "trilinear", [4, 3, 9]),
+                          (x(2, 3, 17), "bicubic", [5]), (x(2, 3, 9, 8, 7), "bicubic", [4, 3, 9])]:
+        _refused_by_torch(t, size=size, mode=mode, antialias=True)
+        reference = "bicubic" if mode == "bicubic" else "bilinear"
+        assert_close(ours(t, size=size, mode=mode, antialias=True),
+                     torch_separable(t, size, reference, antialias=True), dtype=t.dtype)
+
+
+def test_half_antialias_accepted():
+    t = x(2, 3, 13, 9)
+    for dtype in (torch.float16, torch.bfloat16):
+        for mode in ("bilinear", "bicubic", "lanczos"):
+            _refused_by_torch(t.to(dtype), size=(5, 4), mode=mode, antialias=True)
+            expected = F.interpolate(t.to(dtype).double(), size=(5, 4), mode=mode, antialias=True)
+            assert_close(ours(t.to(dtype), size=(5, 4), mode=mode, antialias=True), expected, dtype=dtype)
+
+
+def test_uint8_where_torch_has_no_uint8_kernel_accepted():
+    """uint8 linear/trilinear/area (torch: not implemented for 'Byte'): within 1 of torch's float64 result
+    rounded and saturated (one pass: these filters do not overshoot)."""
+    for shape, mode, size in [((2, 3, 11), "linear", [4]), ((2, 3, 11), "linear", [25]),
+                              ((2, 3, 5, 6, 4), "trilinear", [3, 9, 7]), ((2, 3, 12), "area", [5]),
+                              ((2, 3, 9, 8), "area", [4, 3]), ((2, 3, 6, 4, 8), "area", [3, 4, 3])]:
+        t = torch.randint(0, 256, shape, dtype=torch.uint8)
+        _refused_by_torch(t, size=size, mode=mode)
+        lo, hi = rounding_bounds(F.interpolate(t.double(), size=size, mode=mode))
+        assert_uint8_within(ours(t, size=size, mode=mode), lo, hi, 1, f"{mode} {shape}")

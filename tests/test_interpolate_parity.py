@@ -1,0 +1,345 @@
+"""Parity with F.interpolate over every torch mode x rank x dtype x layout x size spec, forward and backward."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch._prims_common import suggest_memory_format
+
+from conftest import (
+    antialias_matrix,
+    apply_matrices,
+    assert_close,
+    assert_same_layout,
+    assert_uint8_within,
+    channels_last_format,
+    layouts_for,
+    make_input,
+    ours,
+    split_spec,
+    uint8_reference,
+)
+
+# Torch's modes per spatial rank. lanczos is 4-D only and needs antialias=True in torch.
+MODES = {
+    1: ("nearest", "nearest-exact", "linear", "area"),
+    2: ("nearest", "nearest-exact", "bilinear", "bicubic", "area", "lanczos"),
+    3: ("nearest", "nearest-exact", "trilinear", "area"),
+}
+NO_CORNERS = ("nearest", "nearest-exact", "area")
+
+
+# (name, input extent, output extent, scale factor, primary axis, batch): the primary axis (0: first spatial,
+# -1: W) resamples in -> out; scale is the scale_factor giving out (floor(in * scale) == out), which the kernels
+# use as 1 / scale unless recomputed: the *_not_ratio cases make that differ from in / out.
+CASES = [
+    ("in1_up", 1, 4, 4.0, -1, 2),
+    ("in1_out1", 1, 1, 1.0, 0, 2),
+    ("out1_down", 4, 1, 0.25, -1, 2),
+    ("out_eq_in", 5, 5, 1.0, 0, 2),
+    ("scale1.05_out_eq_in", 5, 5, 1.05, -1, 2),
+    ("double", 4, 8, 2.0, -1, 2),
+    ("up_3_7", 3, 7, 7 / 3, 0, 2),
+    ("down_16_9", 16, 9, 9 / 16, -1, 2),
+    ("down_not_ratio", 10, 3, 0.37, 0, 2),
+    ("up_not_ratio", 4, 6, 1.7, -1, 2),
+    ("noninteger_88_120", 88, 120, 120 / 88, 0, 2),
+    ("down_1000_3", 1000, 3, 3 / 1000, -1, 2),
+    ("empty_batch", 6, 4, 4 / 6, -1, 0),
+]
+# The other spatial axes: (in, out, scale), one downscale and one upscale.
+OTHER_AXES = [(5, 4, 0.8), (4, 6, 1.5)]
+
+
+def geometry(dim, case):
+    """Input spatial shape, output sizes and per-axis scale factors for a case."""
+    _, n_in, n_out, scale, axis, _ = case
+    others = OTHER_AXES[: dim - 1]
+    axes = others + [(n_in, n_out, scale)] if axis == -1 else [(n_in, n_out, scale)] + others
+    return [a[0] for a in axes], [a[1] for a in axes], [a[2] for a in axes]
+
+
+def specs(out_sizes, scales):
+    yield {"size": out_sizes}
+    yield {"scale_factor": scales}
+    yield {"scale_factor": scales, "recompute_scale_factor": True}
+
+
+def dtypes_for(dim, mode, antialias):
+    """The dtypes torch accepts for (mode, rank, antialias): half/bfloat16 have no antialias kernel; uint8 is
+    nearest/nearest-exact in any rank and 4-D bilinear/bicubic/lanczos."""
+    out = [torch.float32, torch.float64]
+    if not antialias:
+        out += [torch.float16, torch.bfloat16]
+    if mode in ("nearest", "nearest-exact") or (dim == 2 and mode in ("bilinear", "bicubic", "lanczos")):
+        out.append(torch.uint8)
+    return out
+
+
+def corner_options(mode):
+    return (None,) if mode in NO_CORNERS or mode == "lanczos" else (False, True)
+
+
+def antialias_options(dim, mode):
+    if mode == "lanczos":
+        return (True,)
+    return (False, True) if dim == 2 and mode in ("bilinear", "bicubic") else (False,)
+
+
+AA_FILTERS = {"bilinear": "linear", "bicubic": "cubic", "lanczos": "lanczos"}
+
+
+def torch_aa_is_wrong(x, kwargs, out_sizes):
+    """torch 2.14's antialias kernels give wrong values (every output row equal to the first one) for an output
+    width of 1 when the height is resampled, on input that is not channels_last: there the expected values come
+    from the float64 definition (antialias_matrix), which matches torch everywhere else."""
+    return (kwargs["antialias"] and out_sizes[-1] == 1 and x.shape[-2] != out_sizes[-2]
+            and not x.is_contiguous(memory_format=torch.channels_last))
+
+
+def aa_matrices(x, spec, kwargs, out_sizes):
+    """Per-axis float64 weights of torch's antialias forward: the definition, and a copy where out == in."""
+    scales = spec.get("scale_factor") if not spec.get("recompute_scale_factor") else None
+    filt, ac = AA_FILTERS[kwargs["mode"]], kwargs["align_corners"]
+    return [torch.eye(n, dtype=torch.float64) if n == o else antialias_matrix(n, o, filt, ac, scales and scales[k])
+            for k, (n, o) in enumerate(zip(x.shape[2:], out_sizes))]
+
+
+def torch_float64(x, spec, kwargs):
+    """torch's float64 result for x, or the float64 definition where torch's antialias kernel is wrong."""
+    y = F.interpolate(x.double(), **spec, **kwargs)
+    if torch_aa_is_wrong(x, kwargs, y.shape[2:]):
+        return apply_matrices(x, aa_matrices(x, spec, kwargs, y.shape[2:]))
+    return y
+
+
+def check_uint8(x, got, mode, kwargs, spec, label):
+    """uint8 against torch's float path rounded (two passes for the overshooting filters, as torch's uint8 kernels
+    take them), and against torch's own uint8 kernel where it is sound.
+
+    Torch's uint8 kernels use int16 fixed-point weights; for bilinear torch's own tests bound them within 1 of the
+    float result rounded, and so do we. For bicubic and lanczos the fixed-point weights can flip the rounding of
+    the W-pass intermediate, which the vertical pass amplifies: torch's uint8 result is up to 2 away from its own
+    float path. We match the float path within 1 and so stay within 2 of torch's uint8 bicubic. Torch's uint8
+    kernels (2.14, AVX2) return garbage or fail an internal assert for an output width of 1, and misread an input
+    with a spatial extent of 1 whose stride is not the contiguous one; and torch's uint8 bicubic copies an axis
+    whose extent does not change even when given a scale (1.05), where its float bicubic applies the scale.
+    There we compare with the float path only.
+    """
+    if mode in ("nearest", "nearest-exact"):
+        expected = F.interpolate(x, **spec, **kwargs)
+        assert_same_layout(got, expected, label)
+        assert torch.equal(got, expected), label
+        return
+    full = lambda t: torch_float64(t, spec, kwargs)  # noqa: E731
+    if mode == "bilinear":
+        lo, hi = uint8_reference(x, full)
+    else:
+        w_spec, rest_spec = split_spec(spec, x.shape[2:])
+        lo, hi = uint8_reference(
+            x, full, lambda t: torch_float64(t, w_spec, kwargs), lambda t: torch_float64(t, rest_spec, kwargs)
+        )
+    assert_same_layout(got, F.interpolate(x.float(), **spec, **kwargs).to(torch.uint8), label)
+    assert_uint8_within(got, lo, hi, 1, label + " vs torch's float path")
+    given_scale_on_copy = "scale_factor" in spec and not spec.get("recompute_scale_factor") and any(
+        n == o and s != 1 for n, o, s in zip(x.shape[2:], got.shape[2:], spec["scale_factor"]))
+    if got.shape[-1] > 1 and 1 not in x.shape[2:] and not given_scale_on_copy and mode != "lanczos" and got.numel():
+        theirs = F.interpolate(x, **spec, **kwargs)
+        assert_uint8_within(got, theirs.double(), theirs.double(), 1 if mode == "bilinear" else 2,
+                            label + " vs torch's uint8 kernel")
+
+
+def torch_backward_is_not_adjoint(x, mode, antialias, spec, in_spatial, out_sizes, scales):
+    """Where torch's backward is not the adjoint of its own forward; we match the forward, and our backward is its
+    adjoint:
+
+    * torch's 1-D and 3-D nearest forward applies a given scale where out == in or out == 2 * in, but its
+      backward takes the index shortcuts there;
+    * torch's antialias forward copies an axis whose extent does not change even when given a scale (1.05 on 5
+      pixels), but its backward applies the 1/1.05 filter there.
+    """
+    if "scale_factor" not in spec or spec.get("recompute_scale_factor"):
+        return False
+    axes = list(zip(in_spatial, out_sizes, scales))
+    if mode == "nearest":
+        return x.dim() != 4 and any(o in (i, 2 * i) and s != o / i for i, o, s in axes)
+    return antialias and any(o == i and s != 1 for i, o, s in axes)
+
+
+def nearest_adjoint(x, grad_out, spec, mode):
+    """The adjoint of torch's nearest forward applied to grad_out: torch's forward on a tensor of flat indices
+    gives each output's source, and the gradient sums grad_out into it."""
+    n, c = x.shape[:2]
+    spatial = x.shape[2:]
+    index = torch.arange(spatial.numel(), dtype=torch.float64).view(1, 1, *spatial)
+    source = F.interpolate(index, **spec, mode=mode).long().flatten()
+    grad = torch.zeros(n, c, spatial.numel(), dtype=torch.float64)
+    grad.index_add_(2, source, grad_out.double().reshape(n, c, -1))
+    return grad.view(x.shape)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("dim,mode,layout", [(d, m, l) for d in (1, 2, 3) for m in MODES[d] for l in layouts_for(d)])
+def test_parity(dim, mode, layout, case):
+    in_spatial, out_sizes, scales = geometry(dim, case)
+    batch = case[5]
+    extent = max(in_spatial + out_sizes)
+    # torch's adaptive_avg_pool3d returns a contiguous result for channels_last_3d input; ours keeps
+    # channels_last_3d (the input's suggested format, as every other mode): compare values only there.
+    check_strides = not (mode == "area" and dim == 3 and layout == "channels_last")
+    for antialias in antialias_options(dim, mode):
+        for align_corners in corner_options(mode):
+            for dtype in dtypes_for(dim, mode, antialias):
+                x = make_input([batch, 3, *in_spatial], dtype, layout)
+                for spec in specs(out_sizes, scales):
+                    kwargs = dict(mode=mode, align_corners=align_corners, antialias=antialias)
+                    label = f"{mode} {dim}-D {layout} {dtype} ac={align_corners} aa={antialias} {spec}"
+                    got = ours(x, **spec, **kwargs)
+                    if dtype == torch.uint8:
+                        check_uint8(x, got, mode, kwargs, spec, label)
+                        continue
+                    xt = x.detach().clone().requires_grad_()
+                    expected = F.interpolate(xt, **spec, **kwargs)
+                    if check_strides:
+                        assert_same_layout(got, expected, label)
+                    else:
+                        assert got.shape == expected.shape, label
+                    aa_wrong = torch_aa_is_wrong(x, kwargs, expected.shape[2:])
+                    if mode in ("nearest", "nearest-exact"):
+                        assert torch.equal(got, expected.detach()), label
+                    elif aa_wrong:
+                        mats = aa_matrices(x, spec, kwargs, expected.shape[2:])
+                        assert_close(got, apply_matrices(x, mats), dtype=dtype, msg=label)
+                    else:
+                        assert_close(got, expected, extent=extent, msg=label)
+
+                    # Backward: the same random grad_output, laid out as the output, through both. autograd.grad
+                    # returns the gradients as the ops make them (x.grad would be restrided to x's layout).
+                    # torch's kernels disagree on that layout (2-D bicubic, lanczos, 3-D nearest: always
+                    # contiguous; 2-D area: the input's; the others: grad_output's); ours follows grad_output's.
+                    xo = x.detach().clone().requires_grad_()
+                    grad_out = torch.empty_like(expected).copy_(make_input(expected.shape, dtype))
+                    (grad_ours,) = torch.autograd.grad(ours(xo, **spec, **kwargs), xo, grad_out)
+                    (grad_torch,) = torch.autograd.grad(expected, xt, grad_out)
+                    assert grad_ours.shape == x.shape and grad_ours.dtype == dtype, label
+                    assert grad_ours.is_contiguous(memory_format=suggest_memory_format(grad_out)), label
+                    if torch_backward_is_not_adjoint(x, mode, antialias, spec, in_spatial, out_sizes, scales):
+                        if mode == "nearest":
+                            expected_grad = nearest_adjoint(x, grad_out, spec, mode)
+                        else:
+                            mats = aa_matrices(x, spec, kwargs, expected.shape[2:])
+                            expected_grad = apply_matrices(grad_out, [m.t() for m in mats])
+                        assert_close(grad_ours, expected_grad, dtype=dtype, msg=label + " grad (adjoint)")
+                    elif aa_wrong:
+                        transposed = [m.t() for m in mats]
+                        assert_close(grad_ours, apply_matrices(grad_out, transposed), dtype=dtype, msg=label + " grad")
+                    elif dtype in (torch.float16, torch.bfloat16):
+                        # torch's half backward kernels accumulate some gradients (area) in the half type and
+                        # drift a few ulp from the exact sum; ours round once: compare with torch in float64.
+                        x64 = x.detach().double().requires_grad_()
+                        (grad64,) = torch.autograd.grad(F.interpolate(x64, **spec, **kwargs), x64, grad_out.double())
+                        assert_close(grad_ours, grad64, dtype=dtype, extent=extent, msg=label + " grad")
+                    else:
+                        assert_close(grad_ours, grad_torch, extent=extent, msg=label + " grad")
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_nearest_shortcuts_with_a_scale_follow_torch(dim):
+    """out == in or out == 2 * in with a scale factor that is not out / in: torch's 2-D kernels copy / halve the
+    index, its 1-D and 3-D kernels apply the scale. Forward bit-exact; the gradient is torch's where torch's
+    backward is the adjoint of its forward, else that adjoint.
+
+    One more torch inconsistency we do not follow: for channels_last_3d input with 4 or more channels torch picks
+    a 3-D kernel that takes the shortcuts. Our plan cannot depend on the layout (the backward sees only
+    grad_output's), so 3-D follows torch's other 3-D kernel: the one it uses for contiguous input."""
+    for channels in (3, 4):
+        for layout in layouts_for(dim):
+            for axis in range(dim):
+                for n, scale in [(5, 1.05), (4, 2.1)]:
+                    spatial, scales = [3] * dim, [1.0] * dim
+                    spatial[axis], scales[axis] = n, scale
+                    x = make_input([2, channels, *spatial], torch.float64, layout).requires_grad_()
+                    label = f"{dim}-D {layout} C={channels} axis {axis} scale {scale}"
+                    got = ours(x, scale_factor=scales)
+                    expected = F.interpolate(x.contiguous() if dim == 3 else x, scale_factor=scales)
+                    assert torch.equal(got, expected), label
+                    grad_out = torch.randn(got.shape, dtype=torch.float64)
+                    (grad,) = torch.autograd.grad(got, x, grad_out)
+                    spec = {"scale_factor": scales}
+                    if torch_backward_is_not_adjoint(x, "nearest", False, spec, spatial, got.shape[2:], scales):
+                        assert_close(grad, nearest_adjoint(x, grad_out, spec, "nearest"), msg=label)
+                    else:
+                        assert_close(grad, torch.autograd.grad(expected, x, grad_out)[0], msg=label)
+
+
+def test_output_size_from_scale_truncates_like_torch():
+    """Output extents from scale factors: floor of the double product, including products just below an
+    integer (88 * (120 / 88) and 0.29 * 100 are not exact)."""
+    for n, s in [(88, 120 / 88), (100, 0.29), (7, 1 / 7), (3, 1.9999999), (10, 0.3), (1, 0.99)]:
+        x = torch.randn(1, 2, n)
+        for mode in ("nearest", "linear", "area"):
+            try:
+                expected = F.interpolate(x, scale_factor=s, mode=mode)
+            except RuntimeError:
+                with pytest.raises(RuntimeError):
+                    ours(x, scale_factor=s, mode=mode)
+                continue
+            got = ours(x, scale_factor=s, mode=mode)
+            assert got.shape == expected.shape == (1, 2, math.floor(n * s))
+            assert_close(got, expected)
+
+
+def test_area_channels_last_3d_keeps_format():
+    """The documented difference: area on channels_last_3d input keeps that format (torch's
+    adaptive_avg_pool3d returns a contiguous tensor); values are equal."""
+    x = make_input([2, 3, 4, 6, 5], layout="channels_last")
+    got = ours(x, size=(2, 3, 4), mode="area")
+    assert got.is_contiguous(memory_format=channels_last_format(5))
+    assert_close(got, F.interpolate(x, size=(2, 3, 4), mode="area"))
+
+
+def test_area_zero_output_extent():
+    """torch's area mode (adaptive average pooling) returns an empty tensor for an output extent of 0."""
+    for dim in (1, 2, 3):
+        x = torch.randn(2, 3, *[5] * dim)
+        for kwargs in ({"size": 0}, {"scale_factor": 0.1}):
+            expected = F.interpolate(x, mode="area", **kwargs)
+            got = ours(x, mode="area", **kwargs)
+            assert got.shape == expected.shape and got.numel() == 0
+
+
+WIDE_CASES = [("nearest", False), ("bilinear", False), ("bicubic", False), ("bicubic", True), ("area", False),
+              ("lanczos", True), ("trilinear", False), ("nearest-exact", False)]
+
+
+@pytest.mark.parametrize("mode,antialias", WIDE_CASES, ids=[f"{m}-aa{a}" for m, a in WIDE_CASES])
+def test_channels_last_with_many_channels(mode, antialias):
+    """channels_last with more channels than the kernels blend at once (70), forward and backward."""
+    spatial, size = ([5, 4, 6], [3, 7, 4]) if mode == "trilinear" else ([7, 9], [10, 4])
+    for dtype in (torch.float32, torch.uint8) if mode in ("nearest", "bilinear", "bicubic") else (torch.float32,):
+        x = make_input([2, 70, *spatial], dtype, "channels_last")
+        if mode == "area" or mode.startswith("nearest"):
+            kwargs = dict(mode=mode)
+        else:
+            kwargs = dict(mode=mode, antialias=antialias, align_corners=False)
+        got = ours(x, size=size, **kwargs)
+        expected = F.interpolate(x, size=size, **kwargs)
+        assert_same_layout(got, expected, mode)
+        if dtype == torch.uint8:
+            # torch's uint8 bounds, as in check_uint8: exact for nearest, 1 for bilinear, 2 for bicubic.
+            bound = {"nearest": 0, "bilinear": 1, "bicubic": 2}[mode]
+            assert_uint8_within(got, expected.double(), expected.double(), bound, f"{mode} uint8")
+            continue
+        if mode.startswith("nearest"):
+            assert torch.equal(got, expected), mode
+        else:
+            assert_close(got, expected, msg=mode)
+        xo, xt = x.clone().requires_grad_(), x.clone().requires_grad_()
+        grad_out = make_input(got.shape, dtype, "channels_last")
+        (grad_ours,) = torch.autograd.grad(ours(xo, size=size, **kwargs), xo, grad_out)
+        (grad_torch,) = torch.autograd.grad(F.interpolate(xt, size=size, **kwargs), xt, grad_out)
+        assert grad_ours.is_contiguous(memory_format=channels_last_format(x.dim())), mode
+        assert_close(grad_ours, grad_torch, msg=mode + " grad")
