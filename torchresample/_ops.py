@@ -68,7 +68,7 @@ def _resample_backward_fake(grad_output, input_size, filter, align_corners=False
     torch._check(grad_output.dim() == len(input_size), lambda: "grad_output and input_size ranks differ")
     return _empty_like_format(grad_output, list(input_size))
 
-# Autograd is registered in C++ (csrc/autograd/): each op's gradient is the other op.
+# Autograd of every op is registered in C++ (csrc/autograd/): each op's gradient is its partner op.
 
 
 def max_unpool(input: Tensor, indices: Tensor, output_size: Sequence[int]) -> Tensor:
@@ -122,34 +122,6 @@ def _max_unpool_backward_fake(grad_output, indices):
     return _empty_like_format(grad_output, list(indices.shape))
 
 
-def _setup_max_unpool(ctx, inputs, output):
-    _, indices, _ = inputs
-    ctx.save_for_backward(indices)
-
-
-def _max_unpool_grad(ctx, grad_output):
-    (indices,) = ctx.saved_tensors
-    return torch.ops.torchresample.max_unpool_backward.default(grad_output, indices), None, None
-
-
-def _setup_max_unpool_backward(ctx, inputs, output):
-    grad_output, indices = inputs
-    ctx.save_for_backward(indices)
-    ctx.output_size = list(grad_output.shape[2:])
-
-
-def _max_unpool_backward_grad(ctx, grad_grad_input):
-    # The gather is linear in grad_output, and its transpose is the scatter.
-    (indices,) = ctx.saved_tensors
-    return torch.ops.torchresample.max_unpool.default(grad_grad_input, indices, ctx.output_size), None
-
-
-torch.library.register_autograd("torchresample::max_unpool", _max_unpool_grad, setup_context=_setup_max_unpool)
-torch.library.register_autograd(
-    "torchresample::max_unpool_backward", _max_unpool_backward_grad, setup_context=_setup_max_unpool_backward
-)
-
-
 def _shuffle_fake(input: Tensor, factor: int, spatial_dims: int, unshuffle: bool) -> Tensor:
     # The shape checks of the C++ glue (pixel_shuffle_glue.cpp), with its messages, and its output format.
     k = spatial_dims
@@ -201,22 +173,3 @@ def _pixel_shuffle_fake(input, upscale_factor, spatial_dims=2):
 @torch.library.register_fake("torchresample::pixel_unshuffle")
 def _pixel_unshuffle_fake(input, downscale_factor, spatial_dims=2):
     return _shuffle_fake(input, downscale_factor, spatial_dims, unshuffle=True)
-
-
-def _setup_shuffle(ctx, inputs, output):
-    _, ctx.factor, ctx.spatial_dims = inputs
-
-
-def _pixel_shuffle_grad(ctx, grad_output):
-    # A permutation: its gradient is the inverse permutation.
-    return torch.ops.torchresample.pixel_unshuffle.default(grad_output, ctx.factor, ctx.spatial_dims), None, None
-
-
-def _pixel_unshuffle_grad(ctx, grad_output):
-    return torch.ops.torchresample.pixel_shuffle.default(grad_output, ctx.factor, ctx.spatial_dims), None, None
-
-
-torch.library.register_autograd("torchresample::pixel_shuffle", _pixel_shuffle_grad, setup_context=_setup_shuffle)
-torch.library.register_autograd(
-    "torchresample::pixel_unshuffle", _pixel_unshuffle_grad, setup_context=_setup_shuffle
-)

@@ -7,6 +7,9 @@
 
 namespace torchresample {
 
+// "No invalid index": the lowest invalid input position a kernel reports when every index was valid.
+constexpr int64_t kNoInvalidPosition = INT64_MAX;
+
 // Note [unpool layout]
 // A kernel sees input, indices and output as dense [batch, plane, channels]: contiguous (N, C, *spatial) has
 // batch = N*C and channels = 1; channels_last(_3d) has batch = N and channels = C. An index is flat over the
@@ -34,11 +37,27 @@ C10_HOST_DEVICE inline int64_t unpool_output_offset(const UnpoolGeometry& g, int
   return (b * g.out_plane + index) * g.channels + c;
 }
 
+// The inverse of unpool_input_offset (plane = in_plane) and unpool_output_offset (plane = out_plane): (b, i, c) of
+// a dense offset. `index_t` is int32_t when every offset fits, which makes the divisions cheap on a GPU.
+template <typename index_t>
+C10_HOST_DEVICE inline void unpool_split(index_t offset, index_t plane, index_t channels, index_t& b, index_t& i,
+                                         index_t& c) {
+  index_t row = offset;
+  c = 0;
+  if (channels != 1) {
+    c = offset % channels;
+    row = offset / channels;
+  }
+  i = row % plane;
+  b = row / plane;
+}
+
 // Note [unpool duplicates]
 // Several elements of one (batch, channel) plane may carry the same index. The element with the highest input
 // position wins (the last writer in input order), which is torch's CPU result with one thread; torch's own
 // result changes with the thread count, ours does not. The CPU kernel gives each thread whole planes and writes
-// them in input order; a device kernel can reach the same result with an atomic max of input positions per output
-// element followed by a gather. The gradient gathers grad_output at every index, duplicates included (as torch).
+// them in input order; the CUDA kernel takes, per output element, an integer atomic max of the input positions that
+// land there (order-independent, hence deterministic), then fills the output by gathering the winners.
+// The gradient gathers grad_output at every index, duplicates included (as torch).
 
 }  // namespace torchresample

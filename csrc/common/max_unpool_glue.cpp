@@ -1,6 +1,10 @@
-// Argument checks and canonical geometry of the max_unpool ops (one definition for CPU and CUDA).
+// Argument checks, memory format, allocation and canonical geometry of the max_unpool ops (one definition for CPU
+// and CUDA).
 #include "max_unpool_glue.h"
+#include "resample_glue.h"
 
+#include <ATen/ops/empty.h>
+#include <ATen/ops/zeros.h>
 #include <c10/util/Exception.h>
 
 #include <sstream>
@@ -17,8 +21,6 @@ void check_indices(const at::Tensor& values, const at::Tensor& indices, const ch
   TORCH_CHECK(values.layout() == at::kStrided && indices.layout() == at::kStrided,
               "torchresample::max_unpool: expected strided tensors");
 }
-
-}  // namespace
 
 void check_max_unpool(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {
   const int64_t spatial = static_cast<int64_t>(output_size.size());
@@ -50,6 +52,7 @@ void check_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& 
               "channels/slices, but got grad_output ", grad_output.sizes(), " and indices ", indices.sizes());
 }
 
+// See Note [unpool layout]. `in_sizes` is the full input shape, `out_spatial` the output's spatial extents.
 UnpoolGeometry make_unpool_geometry(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::MemoryFormat format) {
   UnpoolGeometry g;
   const bool channels_last = format == at::MemoryFormat::ChannelsLast || format == at::MemoryFormat::ChannelsLast3d;
@@ -60,10 +63,57 @@ UnpoolGeometry make_unpool_geometry(at::IntArrayRef in_sizes, at::IntArrayRef ou
   return g;
 }
 
-void raise_invalid_index(int64_t index, at::IntArrayRef out_spatial) {
+}  // namespace
+
+UnpoolCall prepare_max_unpool(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {
+  check_max_unpool(self, indices, output_size);
+  const auto format = self.suggest_memory_format();
+  UnpoolCall call;
+  call.out_spatial.assign(output_size.begin(), output_size.end());
+  call.output = at::empty(with_spatial(self.sizes(), output_size), self.options().memory_format(format));
+  // An empty output plane (kernel_size 0) admits no index, and torch returns it without looking at any.
+  if (call.output.numel() == 0) {
+    call.done = true;
+    return call;
+  }
+  call.values = self.contiguous(format);
+  call.indices = indices.contiguous(format);
+  call.geometry = make_unpool_geometry(self.sizes(), output_size, format);
+  return call;
+}
+
+UnpoolCall prepare_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& indices) {
+  check_max_unpool_backward(grad_output, indices);
+  const auto format = grad_output.suggest_memory_format();
+  UnpoolCall call;
+  call.out_spatial.assign(grad_output.sizes().begin() + 2, grad_output.sizes().end());
+  // The forward's output had no element to read the gradient from: see prepare_max_unpool.
+  if (c10::multiply_integers(call.out_spatial) == 0) {
+    call.output = at::zeros(indices.sizes(), grad_output.options().memory_format(format));
+    call.done = true;
+    return call;
+  }
+  call.output = at::empty(indices.sizes(), grad_output.options().memory_format(format));
+  if (call.output.numel() == 0) {
+    call.done = true;
+    return call;
+  }
+  call.values = grad_output.contiguous(format);
+  call.indices = indices.contiguous(format);
+  call.geometry = make_unpool_geometry(indices.sizes(), call.out_spatial, format);
+  return call;
+}
+
+void check_invalid_position(const UnpoolCall& call, int64_t position) {
+  if (position == kNoInvalidPosition) {
+    return;
+  }
+  // call.indices is dense, so a dense position is a storage offset in any memory format.
+  const int64_t index =
+      call.indices.as_strided({1}, {1}, call.indices.storage_offset() + position).item<int64_t>();
   std::ostringstream size;
-  for (size_t d = 0; d < out_spatial.size(); ++d) {
-    size << (d ? "x" : "") << out_spatial[d];
+  for (size_t d = 0; d < call.out_spatial.size(); ++d) {
+    size << (d ? "x" : "") << call.out_spatial[d];
   }
   TORCH_CHECK(false, "Found an invalid max index: ", index, " (output volumes are of size ", size.str(), ")");
 }

@@ -21,12 +21,30 @@ struct PermutedCopy {
   int64_t src_stride[kMaxCopyDims] = {};  // the source stride (elements) of each destination axis
 };
 
-// Source offset of the element at dense destination position `dest`.
-C10_HOST_DEVICE inline int64_t source_offset(const PermutedCopy& p, int64_t dest) {
+// Source offset of the element at dense destination position `dest`. `index_t` is int32_t when every offset fits
+// (see max_source_offset), which makes the divisions cheap on a GPU. The loop runs over the fixed bound so that a
+// device compiler unrolls it and keeps the axes in registers.
+template <typename index_t>
+C10_HOST_DEVICE inline index_t source_offset(const PermutedCopy& p, index_t dest) {
+  index_t offset = 0;
+#if defined(__CUDACC__)
+#pragma unroll
+#endif
+  for (int d = kMaxCopyDims - 1; d >= 0; --d) {
+    if (d < p.ndim) {
+      const index_t size = static_cast<index_t>(p.size[d]);
+      offset += (dest % size) * static_cast<index_t>(p.src_stride[d]);
+      dest /= size;
+    }
+  }
+  return offset;
+}
+
+// The largest source offset the copy reads (strides are non-negative).
+C10_HOST_DEVICE inline int64_t max_source_offset(const PermutedCopy& p) {
   int64_t offset = 0;
-  for (int d = p.ndim - 1; d >= 0; --d) {
-    offset += (dest % p.size[d]) * p.src_stride[d];
-    dest /= p.size[d];
+  for (int d = 0; d < p.ndim; ++d) {
+    offset += (p.size[d] - 1) * p.src_stride[d];
   }
   return offset;
 }

@@ -1,6 +1,7 @@
 // Argument checks, output shape and memory format of the pixel_shuffle ops (one definition for CPU and CUDA).
 #include "pixel_shuffle_glue.h"
 
+#include <ATen/ops/empty.h>
 #include <c10/util/Exception.h>
 #include <c10/util/safe_numerics.h>
 
@@ -87,6 +88,23 @@ at::MemoryFormat pixel_shuffle_memory_format(const at::Tensor& self, int64_t spa
     return format;
   }
   return at::MemoryFormat::Contiguous;
+}
+
+ShuffleCall prepare_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {
+  check_pixel_shuffle(self, factor, spatial_dims, unshuffle);
+  const auto format = pixel_shuffle_memory_format(self, spatial_dims);
+  ShuffleCall call;
+  call.output = at::empty(pixel_shuffle_output_size(self.sizes(), factor, spatial_dims, unshuffle),
+                          self.options().memory_format(format));
+  if (call.output.numel() == 0) {
+    return call;
+  }
+  std::vector<int64_t> shape{-1};
+  shape.insert(shape.end(), self.sizes().end() - spatial_dims - 1, self.sizes().end());
+  call.source = self.reshape(shape);
+  call.copy = shuffle_copy(unshuffle, static_cast<int>(spatial_dims), factor, call.source.sizes().data(),
+                           call.source.strides().data(), format != at::MemoryFormat::Contiguous);
+  return call;
 }
 
 }  // namespace torchresample

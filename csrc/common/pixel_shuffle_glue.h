@@ -19,6 +19,17 @@ void check_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial
 std::vector<int64_t> pixel_shuffle_output_size(at::IntArrayRef sizes, int64_t factor, int64_t spatial_dims,
                                                bool unshuffle);
 
+// A pixel_shuffle or pixel_unshuffle call made ready for a kernel: after the checks, the input with its batch axes
+// merged into one (a view unless they cannot be merged), the output allocated (uninitialised) in its memory format,
+// and the copy from the one to the other (Note [pixel shuffle mapping]); no copy when the output is empty.
+struct ShuffleCall {
+  at::Tensor source;  // (B, C, *spatial), any strides
+  at::Tensor output;
+  PermutedCopy copy;
+};
+
+ShuffleCall prepare_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle);
+
 // Channels-last when the input is exactly (N, C, *spatial) and suggests the channels-last format of its rank (as
 // torch's 2-D ops return), contiguous otherwise.
 at::MemoryFormat pixel_shuffle_memory_format(const at::Tensor& self, int64_t spatial_dims);

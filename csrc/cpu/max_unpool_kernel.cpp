@@ -1,22 +1,16 @@
 // CPU max_unpool ops: the forward scatter (deterministic on duplicate indices) and the backward gather.
 #include "../common/element_width.h"
 #include "../common/max_unpool_glue.h"
-#include "../common/resample_glue.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
-#include <ATen/ops/empty.h>
-#include <ATen/ops/zeros.h>
 #include <torch/library.h>
 
 #include <algorithm>
 #include <atomic>
-#include <limits>
 
 namespace torchresample {
 namespace {
-
-constexpr int64_t kNoPosition = std::numeric_limits<int64_t>::max();
 
 // Channels one channels-last task scatters: whole planes of a block, so tasks stay numerous and rows long.
 constexpr int64_t kChannelBlock = 64;
@@ -28,17 +22,17 @@ void lower_to(std::atomic<int64_t>& first, int64_t position) {
 }
 
 // Zero-fills the output and scatters the input into it; returns the lowest input position holding an invalid
-// index (kNoPosition if none). Each task owns the planes of one (batch, channel block) and writes them in input
-// order: Note [unpool duplicates]. See Note [unpool bounds] for the check.
+// index (kNoInvalidPosition if none). Each task owns the planes of one (batch, channel block) and writes them in
+// input order: Note [unpool duplicates]. See Note [unpool bounds] for the check.
 template <typename T>
 int64_t unpool_scatter(const T* in, const int64_t* indices, T* out, const UnpoolGeometry& g) {
   const int64_t C = g.channels;
   const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
   const int64_t task_cost = (g.in_plane + g.out_plane) * std::min(C, kChannelBlock);
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(task_cost, 1));
-  std::atomic<int64_t> first_invalid{kNoPosition};
+  std::atomic<int64_t> first_invalid{kNoInvalidPosition};
   at::parallel_for(0, g.batch * blocks, grain, [&](int64_t begin, int64_t end) {
-    int64_t invalid = kNoPosition;
+    int64_t invalid = kNoInvalidPosition;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t b = task / blocks;
       const int64_t c0 = (task % blocks) * kChannelBlock;
@@ -74,9 +68,9 @@ template <typename T>
 int64_t unpool_gather(const T* grad_out, const int64_t* indices, T* grad_in, const UnpoolGeometry& g) {
   const int64_t C = g.channels;
   const int64_t grain = std::max<int64_t>(1, 32768 / C);
-  std::atomic<int64_t> first_invalid{kNoPosition};
+  std::atomic<int64_t> first_invalid{kNoInvalidPosition};
   at::parallel_for(0, g.batch * g.in_plane, grain, [&](int64_t begin, int64_t end) {
-    int64_t invalid = kNoPosition;
+    int64_t invalid = kNoInvalidPosition;
     for (int64_t r = begin; r < end; ++r) {
       const int64_t b = r / g.in_plane;
       const int64_t row = r * C;
@@ -106,51 +100,33 @@ T* raw_mut(at::Tensor& t) {
 }
 
 at::Tensor max_unpool_cpu(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {
-  check_max_unpool(self, indices, output_size);
-  const auto format = self.suggest_memory_format();
-  const at::Tensor x = self.contiguous(format);
-  const at::Tensor idx = indices.contiguous(format);
-  at::Tensor out = at::empty(with_spatial(self.sizes(), output_size), self.options().memory_format(format));
-  // An empty output plane (kernel_size 0) admits no index, and torch returns it without looking at any.
-  if (out.numel() == 0) {
-    return out;
+  UnpoolCall call = prepare_max_unpool(self, indices, output_size);
+  if (call.done) {
+    return call.output;
   }
-  const UnpoolGeometry g = make_unpool_geometry(self.sizes(), output_size, format);
-  int64_t invalid = kNoPosition;
+  int64_t invalid = kNoInvalidPosition;
   dispatch_by_width(self.element_size(), "max_unpool", [&](auto zero) {
     using T = decltype(zero);
-    invalid = unpool_scatter<T>(raw<T>(x), idx.const_data_ptr<int64_t>(), raw_mut<T>(out), g);
+    invalid = unpool_scatter<T>(raw<T>(call.values), call.indices.const_data_ptr<int64_t>(), raw_mut<T>(call.output),
+                                call.geometry);
   });
-  if (invalid != kNoPosition) {
-    raise_invalid_index(idx.const_data_ptr<int64_t>()[invalid], output_size);
-  }
-  return out;
+  check_invalid_position(call, invalid);
+  return call.output;
 }
 
 at::Tensor max_unpool_backward_cpu(const at::Tensor& grad_output, const at::Tensor& indices) {
-  check_max_unpool_backward(grad_output, indices);
-  const auto format = grad_output.suggest_memory_format();
-  const auto out_spatial = grad_output.sizes().slice(2);
-  // The forward's output had no element to read the gradient from: see max_unpool_cpu.
-  if (c10::multiply_integers(out_spatial) == 0) {
-    return at::zeros(indices.sizes(), grad_output.options().memory_format(format));
+  UnpoolCall call = prepare_max_unpool_backward(grad_output, indices);
+  if (call.done) {
+    return call.output;
   }
-  const at::Tensor g_out = grad_output.contiguous(format);
-  const at::Tensor idx = indices.contiguous(format);
-  at::Tensor grad_input = at::empty(indices.sizes(), grad_output.options().memory_format(format));
-  if (grad_input.numel() == 0) {
-    return grad_input;
-  }
-  const UnpoolGeometry g = make_unpool_geometry(indices.sizes(), out_spatial, format);
-  int64_t invalid = kNoPosition;
+  int64_t invalid = kNoInvalidPosition;
   dispatch_by_width(grad_output.element_size(), "max_unpool_backward", [&](auto zero) {
     using T = decltype(zero);
-    invalid = unpool_gather<T>(raw<T>(g_out), idx.const_data_ptr<int64_t>(), raw_mut<T>(grad_input), g);
+    invalid = unpool_gather<T>(raw<T>(call.values), call.indices.const_data_ptr<int64_t>(), raw_mut<T>(call.output),
+                               call.geometry);
   });
-  if (invalid != kNoPosition) {
-    raise_invalid_index(idx.const_data_ptr<int64_t>()[invalid], out_spatial);
-  }
-  return grad_input;
+  check_invalid_position(call, invalid);
+  return call.output;
 }
 
 }  // namespace

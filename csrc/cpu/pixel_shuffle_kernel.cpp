@@ -4,11 +4,9 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
-#include <ATen/ops/empty.h>
 #include <torch/library.h>
 
 #include <algorithm>
-#include <vector>
 
 namespace torchresample {
 namespace {
@@ -63,24 +61,16 @@ void permuted_copy(const T* src, T* dst, const PermutedCopy& p) {
 }
 
 at::Tensor shuffle_cpu(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {
-  check_pixel_shuffle(self, factor, spatial_dims, unshuffle);
-  const auto format = pixel_shuffle_memory_format(self, spatial_dims);
-  at::Tensor out = at::empty(pixel_shuffle_output_size(self.sizes(), factor, spatial_dims, unshuffle),
-                             self.options().memory_format(format));
-  if (out.numel() == 0) {
-    return out;
+  ShuffleCall call = prepare_pixel_shuffle(self, factor, spatial_dims, unshuffle);
+  if (call.output.numel() == 0) {
+    return call.output;
   }
-  // One batch axis in front of (C, *spatial); a view unless the batch axes cannot be merged.
-  std::vector<int64_t> shape{-1};
-  shape.insert(shape.end(), self.sizes().end() - spatial_dims - 1, self.sizes().end());
-  const at::Tensor src = self.reshape(shape);
-  const PermutedCopy copy = shuffle_copy(unshuffle, static_cast<int>(spatial_dims), factor, src.sizes().data(),
-                                         src.strides().data(), format != at::MemoryFormat::Contiguous);
   dispatch_by_width(self.element_size(), "pixel_shuffle", [&](auto zero) {
     using T = decltype(zero);
-    permuted_copy<T>(static_cast<const T*>(src.const_data_ptr()), static_cast<T*>(out.mutable_data_ptr()), copy);
+    const T* src = static_cast<const T*>(call.source.const_data_ptr());
+    permuted_copy<T>(src, static_cast<T*>(call.output.mutable_data_ptr()), call.copy);
   });
-  return out;
+  return call.output;
 }
 
 at::Tensor pixel_shuffle_cpu(const at::Tensor& self, int64_t upscale_factor, int64_t spatial_dims) {

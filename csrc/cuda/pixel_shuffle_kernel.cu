@@ -1,0 +1,65 @@
+// CUDA pixel_shuffle / pixel_unshuffle ops: one permuted copy, any dtype, any source strides.
+#include "../common/element_width.h"
+#include "../common/pixel_shuffle_glue.h"
+#include "launch.cuh"
+
+#include <ATen/core/Tensor.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <torch/library.h>
+
+#include <climits>
+
+namespace torchresample {
+namespace {
+
+// One thread per destination element, walking the destination densely (coalesced writes); the source is read
+// through the permuted strides. Note [pixel shuffle mapping].
+template <typename T, typename index_t>
+__global__ void permuted_copy(const T* __restrict__ src, T* __restrict__ dst, PermutedCopy p, int64_t total) {
+  for (int64_t n = grid_first(); n < total; n += grid_step()) {
+    dst[n] = src[source_offset<index_t>(p, static_cast<index_t>(n))];
+  }
+}
+
+at::Tensor shuffle_cuda(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {
+  ShuffleCall call = prepare_pixel_shuffle(self, factor, spatial_dims, unshuffle);
+  const int64_t total = call.output.numel();
+  if (total == 0) {
+    return call.output;
+  }
+  c10::cuda::CUDAGuard guard(call.output.device());
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  // 32-bit offsets (cheap divisions) when every destination and source offset fits.
+  const bool narrow = total <= INT_MAX && max_source_offset(call.copy) <= INT_MAX;
+  dispatch_by_width(self.element_size(), unshuffle ? "pixel_unshuffle" : "pixel_shuffle", [&](auto zero) {
+    using T = decltype(zero);
+    const T* src = static_cast<const T*>(call.source.const_data_ptr());
+    T* dst = static_cast<T*>(call.output.mutable_data_ptr());
+    if (narrow) {
+      permuted_copy<T, int32_t><<<blocks_for(total), kThreadsPerBlock, 0, stream>>>(src, dst, call.copy, total);
+    } else {
+      permuted_copy<T, int64_t><<<blocks_for(total), kThreadsPerBlock, 0, stream>>>(src, dst, call.copy, total);
+    }
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+  });
+  return call.output;
+}
+
+at::Tensor pixel_shuffle_cuda(const at::Tensor& self, int64_t upscale_factor, int64_t spatial_dims) {
+  return shuffle_cuda(self, upscale_factor, spatial_dims, /*unshuffle=*/false);
+}
+
+at::Tensor pixel_unshuffle_cuda(const at::Tensor& self, int64_t downscale_factor, int64_t spatial_dims) {
+  return shuffle_cuda(self, downscale_factor, spatial_dims, /*unshuffle=*/true);
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(torchresample, CUDA, m) {
+  m.impl("pixel_shuffle", &pixel_shuffle_cuda);
+  m.impl("pixel_unshuffle", &pixel_unshuffle_cuda);
+}
+
+}  // namespace torchresample
