@@ -1,5 +1,6 @@
 // Argument checks, memory format, allocation and canonical geometry of the max_unpool ops (one definition for CPU
 // and CUDA).
+#include "allocate.h"
 #include "max_unpool_glue.h"
 #include "resample_glue.h"
 
@@ -70,7 +71,7 @@ UnpoolCall prepare_max_unpool(const at::Tensor& self, const at::Tensor& indices,
   const auto format = self.suggest_memory_format();
   UnpoolCall call;
   call.out_spatial.assign(output_size.begin(), output_size.end());
-  call.output = at::empty(with_spatial(self.sizes(), output_size), self.options().memory_format(format));
+  call.output = empty_output(with_spatial(self.sizes(), output_size), self.options().memory_format(format));
   // An empty output plane (kernel_size 0) admits no index, and torch returns it without looking at any.
   if (call.output.numel() == 0) {
     call.done = true;
@@ -93,7 +94,7 @@ UnpoolCall prepare_max_unpool_backward(const at::Tensor& grad_output, const at::
     call.done = true;
     return call;
   }
-  call.output = at::empty(indices.sizes(), grad_output.options().memory_format(format));
+  call.output = empty_output(indices.sizes(), grad_output.options().memory_format(format));
   if (call.output.numel() == 0) {
     call.done = true;
     return call;

@@ -1,4 +1,5 @@
 // Argument checks, output shape and memory format of the pixel_shuffle ops (one definition for CPU and CUDA).
+#include "allocate.h"
 #include "pixel_shuffle_glue.h"
 
 #include <ATen/ops/empty.h>
@@ -94,7 +95,7 @@ ShuffleCall prepare_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_
   check_pixel_shuffle(self, factor, spatial_dims, unshuffle);
   const auto format = pixel_shuffle_memory_format(self, spatial_dims);
   ShuffleCall call;
-  call.output = at::empty(pixel_shuffle_output_size(self.sizes(), factor, spatial_dims, unshuffle),
+  call.output = empty_output(pixel_shuffle_output_size(self.sizes(), factor, spatial_dims, unshuffle),
                           self.options().memory_format(format));
   if (call.output.numel() == 0) {
     return call;

@@ -1,4 +1,5 @@
 // CPU resample ops: the row-fused separable engine (forward, and backward on transposed plans).
+#include "../common/allocate.h"
 #include "../common/resample_glue.h"
 #include "../common/store.h"
 
@@ -28,28 +29,50 @@ PlanView<T> view(const AxisPlan<T>& p) {
   return {p.start.data(), p.count.data(), p.weight.data(), p.taps};
 }
 
-// One output row along W: dst[ow, c] = sum_k w[ow, k] * row[start[ow] + k, c].
+// One contiguous output row along W (one element per pixel). kTaps > 0: the plan's tap bound, unrolled for
+// the outputs that use all of it (the interior of linear and cubic axes); the rest take the general loop.
+template <int kTaps, typename row_t, typename out_t, typename acc_t>
+void horizontal_gather(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t out_w, acc_t scale) {
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    const row_t* src = row + p.start[ow];
+    const acc_t* w = p.weight + ow * p.taps;
+    const int64_t n = p.count[ow];
+    acc_t acc;
+    if (kTaps > 0 && n == kTaps) {
+      acc = w[0] * static_cast<acc_t>(src[0]);
+      for (int k = 1; k < kTaps; ++k) {
+        acc += w[k] * static_cast<acc_t>(src[k]);
+      }
+    } else {
+      acc = n ? w[0] * static_cast<acc_t>(src[0]) : acc_t(0);
+      for (int64_t k = 1; k < n; ++k) {
+        acc += w[k] * static_cast<acc_t>(src[k]);
+      }
+    }
+    dst[ow] = store<out_t>(acc * scale);
+  }
+}
+
+// One output row along W: dst[ow, c] = scale * sum_k w[ow, k] * row[start[ow] + k, c]. `scale` carries the
+// weight of a single-row vertical window (1 keeps the result exact).
 template <typename row_t, typename out_t, typename acc_t>
 void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t out_w, int64_t channels,
-                bool identity) {
+                bool identity, acc_t scale) {
   if (identity) {
     for (int64_t i = 0; i < out_w * channels; ++i) {
-      dst[i] = store<out_t>(static_cast<acc_t>(row[i]));
+      dst[i] = store<out_t>(static_cast<acc_t>(row[i]) * scale);
     }
     return;
   }
   if (channels == 1) {
-    for (int64_t ow = 0; ow < out_w; ++ow) {
-      const row_t* src = row + p.start[ow];
-      const acc_t* w = p.weight + ow * p.taps;
-      const int64_t n = p.count[ow];
-      acc_t acc = n ? w[0] * static_cast<acc_t>(src[0]) : acc_t(0);
-      for (int64_t k = 1; k < n; ++k) {
-        acc += w[k] * static_cast<acc_t>(src[k]);
-      }
-      dst[ow] = store<out_t>(acc);
+    switch (p.taps) {
+      case 2:
+        return horizontal_gather<2>(row, dst, p, out_w, scale);
+      case 4:
+        return horizontal_gather<4>(row, dst, p, out_w, scale);
+      default:
+        return horizontal_gather<0>(row, dst, p, out_w, scale);
     }
-    return;
   }
   constexpr int64_t kChunk = 64;
   acc_t acc[kChunk];
@@ -76,16 +99,32 @@ void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t 
         }
       }
       for (int64_t c = 0; c < m; ++c) {
-        out_px[c0 + c] = store<out_t>(acc[c]);
+        out_px[c0 + c] = store<out_t>(acc[c] * scale);
       }
     }
   }
 }
 
+// Output rows in order as (batch, od, oh), stepped rather than divided out per row.
+struct RowCursor {
+  int64_t b, od, oh;
+  const int64_t Do, Ho;
+  RowCursor(int64_t r, int64_t Do_, int64_t Ho_) : b(r / (Do_ * Ho_)), od((r / Ho_) % Do_), oh(r % Ho_), Do(Do_), Ho(Ho_) {}
+  void next() {
+    if (++oh == Ho) {
+      oh = 0;
+      if (++od == Do) {
+        od = 0;
+        ++b;
+      }
+    }
+  }
+};
+
 // Note [row-fused engine]
 // For each output row (batch, od, oh): blend the D and H taps of whole input rows into a row buffer in the
-// accumulation type (skipped when the row is a single input row with weight 1), then resample that row along
-// W. The input is read about once and the output written once; every output element is a sum in a fixed
+// accumulation type (skipped when the window is a single input row: its weight scales the W pass), then
+// resample that row along W. The input is read about once and the output written once; every output element is a sum in a fixed
 // order, so results do not depend on the thread count. The backward runs this on the transposed plans.
 template <typename scalar_t, typename acc_t>
 void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
@@ -101,24 +140,25 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     std::vector<acc_t> buf(in_row);
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t oh = r % Ho;
-      const int64_t od = (r / Ho) % Do;
-      const int64_t b = r / (Ho * Do);
+    RowCursor cur(begin, Do, Ho);
+    for (int64_t r = begin; r < end; ++r, cur.next()) {
+      const int64_t b = cur.b, od = cur.od, oh = cur.oh;
       const int64_t nd = pd.count[od], nh = ph.count[oh];
       const acc_t* wd = pd.weight + od * pd.taps;
       const acc_t* wh = ph.weight + oh * ph.taps;
       const scalar_t* plane = in + b * Di * Hi * in_row;
       const scalar_t* first_row = plane + (pd.start[od] * Hi + ph.start[oh]) * in_row;
       scalar_t* dst = out + r * out_row;
-      if (nd * nh == 1 && wd[0] * wh[0] == acc_t(1)) {
-        horizontal<scalar_t, scalar_t, acc_t>(first_row, dst, pw, Wo, C, w_identity);
+      if (nd * nh == 1) {
+        horizontal<scalar_t, scalar_t, acc_t>(first_row, dst, pw, Wo, C, w_identity, wd[0] * wh[0]);
+        continue;
+      }
+      if (nd * nh == 0) {
+        // No input row reaches this output row (a gradient row no output read): it is zero.
+        std::fill(dst, dst + out_row, store<scalar_t>(acc_t(0)));
         continue;
       }
       acc_t* acc = buf.data();
-      if (nd * nh == 0) {
-        std::fill(acc, acc + in_row, acc_t(0));
-      }
       bool first = true;
       for (int64_t kd = 0; kd < nd; ++kd) {
         for (int64_t kh = 0; kh < nh; ++kh) {
@@ -136,7 +176,7 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
           }
         }
       }
-      horizontal<acc_t, scalar_t, acc_t>(acc, dst, pw, Wo, C, w_identity);
+      horizontal<acc_t, scalar_t, acc_t>(acc, dst, pw, Wo, C, w_identity, acc_t(1));
     }
   });
 }
@@ -155,11 +195,9 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const bool w_identity = plans[2].is_identity();
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1));
   at::parallel_for(0, g.batch * Do * Ho, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t oh = r % Ho;
-      const int64_t od = (r / Ho) % Do;
-      const int64_t b = r / (Ho * Do);
-      const scalar_t* src = in + ((b * Di + sd[od]) * Hi + sh[oh]) * in_row;
+    RowCursor cur(begin, Do, Ho);
+    for (int64_t r = begin; r < end; ++r, cur.next()) {
+      const scalar_t* src = in + ((cur.b * Di + sd[cur.od]) * Hi + sh[cur.oh]) * in_row;
       scalar_t* dst = out + r * out_row;
       if (w_identity) {
         std::memcpy(dst, src, out_row * sizeof(scalar_t));
@@ -182,7 +220,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   check_resample(input, output_size, scales_arg, filter, antialias);
   const auto format = input.suggest_memory_format();
   const at::Tensor x = input.contiguous(format);
-  at::Tensor out = at::empty(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
+  at::Tensor out = empty_output(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
   if (out.numel() == 0) {
     return out;
   }
@@ -203,7 +241,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
       // 0.5 of torch's float result, where a rounded intermediate could land 2 away from torch's uint8 one.
       ResampleGeometry across = g;
       across.out = {g.in[0], g.in[1], g.out[2]};
-      at::Tensor mid = at::empty({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, x.options());
+      at::Tensor mid = empty_output({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, x.options());
       scalar_t* mid_ptr = mid.mutable_data_ptr<scalar_t>();
       resample_rows<scalar_t, acc_t>(
           src, mid_ptr, across, {identity_plan<acc_t>(g.in[0]), identity_plan<acc_t>(g.in[1]), plans[2]});
@@ -224,7 +262,7 @@ at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef 
   check_resample_backward(grad_output, input_size, scales_arg, filter, antialias);
   const auto format = grad_output.suggest_memory_format();
   const at::Tensor g_out = grad_output.contiguous(format);
-  at::Tensor grad_input = at::empty(input_size, grad_output.options().memory_format(format));
+  at::Tensor grad_input = empty_output(input_size, grad_output.options().memory_format(format));
   if (grad_input.numel() == 0) {
     return grad_input;
   }
