@@ -1,6 +1,8 @@
 // Argument checks and canonical geometry of the resample ops (one definition for CPU and CUDA).
 #include "resample_glue.h"
 
+#include "allocate.h"
+
 #include <c10/util/Exception.h>
 
 #include <sstream>
@@ -114,6 +116,41 @@ void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef inpu
   const auto dtype = grad_output.scalar_type();
   TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "torchresample::resample_backward: not implemented for '",
                               toString(dtype), "' (floating point tensors are supported)");
+}
+
+ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
+                              bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+  ResampleCall c;
+  c.filter = parse_filter(filter);
+  check_resample(input, output_size, scales, c.filter, antialias);
+  c.align_corners = align_corners;
+  c.antialias = antialias;
+  c.backward = false;
+  c.scales = axis_scales(scales, input.dim() - 2);
+  const auto format = input.suggest_memory_format();
+  c.source = input.contiguous(format);
+  c.result = empty_output(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
+  c.geometry = c.forward = make_geometry(input.sizes(), output_size, format);
+  return c;
+}
+
+ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                                       c10::string_view filter, bool align_corners, at::ArrayRef<double> scales,
+                                       bool antialias) {
+  ResampleCall c;
+  c.filter = parse_filter(filter);
+  check_resample_backward(grad_output, input_size, scales, c.filter, antialias);
+  c.align_corners = align_corners;
+  c.antialias = antialias;
+  c.backward = true;
+  c.scales = axis_scales(scales, grad_output.dim() - 2);
+  const auto format = grad_output.suggest_memory_format();
+  c.source = grad_output.contiguous(format);
+  c.result = empty_output(input_size, grad_output.options().memory_format(format));
+  c.forward = make_geometry(input_size, grad_output.sizes().slice(2), format);
+  c.geometry = c.forward;
+  std::swap(c.geometry.in, c.geometry.out);
+  return c;
 }
 
 }  // namespace torchresample

@@ -62,4 +62,48 @@ std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filte
 // Scales as the kernels see them: one per spatial axis, <= 0 for "none".
 std::vector<double> axis_scales(at::ArrayRef<double> scales, int64_t spatial);
 
+// One resample or resample_backward call, checked and laid out for a kernel of either device: the source
+// contiguous in its suggested memory format, the result allocated in the same format (torch's choice), and
+// what the plans need.
+struct ResampleCall {
+  Filter filter;
+  bool align_corners;
+  bool antialias;
+  bool backward;
+  std::vector<double> scales;
+  at::Tensor source;          // input, or grad_output
+  at::Tensor result;          // output, or grad_input (may be empty: then there is nothing to do)
+  ResampleGeometry geometry;  // what the kernel maps, source -> result
+  ResampleGeometry forward;   // the forward op's extents, which the plans describe
+};
+
+ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
+                              bool align_corners, at::ArrayRef<double> scales, bool antialias);
+ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                                       c10::string_view filter, bool align_corners, at::ArrayRef<double> scales,
+                                       bool antialias);
+
+// The plans a kernel applies to the call's source: the forward plans, transposed for the backward.
+template <typename T>
+std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c) {
+  std::array<AxisPlan<T>, 3> plans = forward_plans<T>(c.forward, c.filter, c.antialias, c.align_corners, c.scales);
+  if (c.backward) {
+    for (auto& p : plans) {
+      p = transpose_plan(p);
+    }
+  }
+  return plans;
+}
+
+// Note [uint8 passes]
+// Torch resamples uint8 along W first and rounds and saturates that intermediate before the vertical pass,
+// which clips cubic/Lanczos overshoot; kernels do the same to stay within 1 of it. Filters without overshoot
+// (linear, area) take one pass: rounding only the final sum keeps them within 0.5 of torch's float result,
+// where a rounded intermediate could land 2 away from torch's uint8 one.
+template <typename T>
+bool rounded_w_pass(const ResampleCall& c, const std::array<AxisPlan<T>, 3>& plans) {
+  return c.source.scalar_type() == at::kByte && (c.filter == Filter::Cubic || c.filter == Filter::Lanczos) &&
+         !plans[2].is_identity() && !(plans[0].is_identity() && plans[1].is_identity());
+}
+
 }  // namespace torchresample

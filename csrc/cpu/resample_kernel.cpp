@@ -214,34 +214,25 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   });
 }
 
-at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter_name,
-                        bool align_corners, at::ArrayRef<double> scales_arg, bool antialias) {
-  const Filter filter = parse_filter(filter_name);
-  check_resample(input, output_size, scales_arg, filter, antialias);
-  const auto format = input.suggest_memory_format();
-  const at::Tensor x = input.contiguous(format);
-  at::Tensor out = empty_output(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
-  if (out.numel() == 0) {
-    return out;
+at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
+                        bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+  const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
+  if (call.result.numel() == 0) {
+    return call.result;
   }
-  const ResampleGeometry g = make_geometry(input.sizes(), output_size, format);
-  const std::vector<double> scales = axis_scales(scales_arg, input.dim() - 2);
+  const ResampleGeometry& g = call.geometry;
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
-    const auto plans = forward_plans<acc_t>(g, filter, antialias, align_corners, scales);
-    const scalar_t* src = x.const_data_ptr<scalar_t>();
-    scalar_t* dst = out.mutable_data_ptr<scalar_t>();
-    if (filter == Filter::Nearest || filter == Filter::NearestExact) {
+    const auto plans = call_plans<acc_t>(call);
+    const scalar_t* src = call.source.const_data_ptr<scalar_t>();
+    scalar_t* dst = call.result.mutable_data_ptr<scalar_t>();
+    if (call.filter == Filter::Nearest || call.filter == Filter::NearestExact) {
       nearest_rows<scalar_t, acc_t>(src, dst, g, plans);
-    } else if (std::is_same_v<scalar_t, uint8_t> && (filter == Filter::Cubic || filter == Filter::Lanczos) &&
-               !plans[2].is_identity() && !(plans[0].is_identity() && plans[1].is_identity())) {
-      // Note [uint8 passes]: torch resamples uint8 along W first and rounds and saturates that intermediate
-      // before the vertical pass, which clips cubic/Lanczos overshoot; do the same to stay within 1 of it.
-      // Filters without overshoot (linear, area) take one pass: rounding only the final sum keeps them within
-      // 0.5 of torch's float result, where a rounded intermediate could land 2 away from torch's uint8 one.
+    } else if (rounded_w_pass(call, plans)) {
+      // Note [uint8 passes]: W into a uint8 intermediate, then D and H.
       ResampleGeometry across = g;
       across.out = {g.in[0], g.in[1], g.out[2]};
-      at::Tensor mid = empty_output({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, x.options());
+      at::Tensor mid = empty_output({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, call.source.options());
       scalar_t* mid_ptr = mid.mutable_data_ptr<scalar_t>();
       resample_rows<scalar_t, acc_t>(
           src, mid_ptr, across, {identity_plan<acc_t>(g.in[0]), identity_plan<acc_t>(g.in[1]), plans[2]});
@@ -252,34 +243,21 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
       resample_rows<scalar_t, acc_t>(src, dst, g, plans);
     }
   });
-  return out;
+  return call.result;
 }
 
-at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                                 c10::string_view filter_name, bool align_corners, at::ArrayRef<double> scales_arg,
-                                 bool antialias) {
-  const Filter filter = parse_filter(filter_name);
-  check_resample_backward(grad_output, input_size, scales_arg, filter, antialias);
-  const auto format = grad_output.suggest_memory_format();
-  const at::Tensor g_out = grad_output.contiguous(format);
-  at::Tensor grad_input = empty_output(input_size, grad_output.options().memory_format(format));
-  if (grad_input.numel() == 0) {
-    return grad_input;
+at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
+                                 bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+  const ResampleCall call = prepare_resample_backward(grad_output, input_size, filter, align_corners, scales, antialias);
+  if (call.result.numel() == 0) {
+    return call.result;
   }
-  const auto out_spatial = grad_output.sizes().slice(2);
-  const ResampleGeometry fwd = make_geometry(input_size, out_spatial, format);
-  ResampleGeometry bwd = fwd;
-  std::swap(bwd.in, bwd.out);
-  const std::vector<double> scales = axis_scales(scales_arg, grad_output.dim() - 2);
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
-    const auto plans = forward_plans<acc_t>(fwd, filter, antialias, align_corners, scales);
-    const std::array<AxisPlan<acc_t>, 3> adjoint{transpose_plan(plans[0]), transpose_plan(plans[1]),
-                                                 transpose_plan(plans[2])};
-    resample_rows<scalar_t, acc_t>(g_out.const_data_ptr<scalar_t>(), grad_input.mutable_data_ptr<scalar_t>(), bwd,
-                                   adjoint);
+    resample_rows<scalar_t, acc_t>(call.source.const_data_ptr<scalar_t>(), call.result.mutable_data_ptr<scalar_t>(),
+                                   call.geometry, call_plans<acc_t>(call));
   });
-  return grad_input;
+  return call.result;
 }
 
 }  // namespace

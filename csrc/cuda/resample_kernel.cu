@@ -381,8 +381,8 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
   std::array<int64_t, 3> extent = g.in;
   const std::array<int64_t, 3> taps{plans[0].taps, plans[1].taps, plans[2].taps};
   std::vector<AxisMask> passes;
-  // Note [uint8 passes] (CPU kernel): W first, rounded and saturated to uint8 before the other axes.
-  const bool w_first = uint8_w_first && (axes & kAxisW) && (axes & ~kAxisW);
+  // Note [uint8 passes] (resample_glue.h): W first, rounded and saturated to uint8 before the other axes.
+  const bool w_first = uint8_w_first;
   if (w_first) {
     passes.push_back(kAxisW);
     extent[2] = g.out[2];
@@ -445,53 +445,37 @@ void apply_nearest(const at::Tensor& x, at::Tensor& out, const ResampleGeometry&
                                                               dev.axes, c10::cuda::getCurrentCUDAStream());
 }
 
-at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter_name,
-                         bool align_corners, at::ArrayRef<double> scales_arg, bool antialias) {
-  const Filter filter = parse_filter(filter_name);
-  check_resample(input, output_size, scales_arg, filter, antialias);
+at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
+                         bool align_corners, at::ArrayRef<double> scales, bool antialias) {
   const c10::cuda::CUDAGuard device_guard(input.device());
-  const auto format = input.suggest_memory_format();
-  const at::Tensor x = input.contiguous(format);
-  at::Tensor out = at::empty(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
-  if (out.numel() == 0) {
-    return out;
+  const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
+  if (call.result.numel() == 0) {
+    return call.result;
   }
-  const ResampleGeometry g = make_geometry(input.sizes(), output_size, format);
-  const std::vector<double> scales = axis_scales(scales_arg, input.dim() - 2);
+  at::Tensor out = call.result;
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda", [&] {
     using acc_t = acc_type<scalar_t>;
-    const auto plans = forward_plans<acc_t>(g, filter, antialias, align_corners, scales);
-    if (filter == Filter::Nearest || filter == Filter::NearestExact) {
-      apply_nearest<scalar_t, acc_t>(x, out, g, plans);
+    const auto plans = call_plans<acc_t>(call);
+    if (call.filter == Filter::Nearest || call.filter == Filter::NearestExact) {
+      apply_nearest<scalar_t, acc_t>(call.source, out, call.geometry, plans);
     } else {
-      apply_plans<scalar_t, acc_t>(x, out, g, plans, std::is_same_v<scalar_t, uint8_t>);
+      apply_plans<scalar_t, acc_t>(call.source, out, call.geometry, plans, rounded_w_pass(call, plans));
     }
   });
   return out;
 }
 
-at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                                  c10::string_view filter_name, bool align_corners, at::ArrayRef<double> scales_arg,
-                                  bool antialias) {
-  const Filter filter = parse_filter(filter_name);
-  check_resample_backward(grad_output, input_size, scales_arg, filter, antialias);
+at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
+                                  bool align_corners, at::ArrayRef<double> scales, bool antialias) {
   const c10::cuda::CUDAGuard device_guard(grad_output.device());
-  const auto format = grad_output.suggest_memory_format();
-  const at::Tensor g_out = grad_output.contiguous(format);
-  at::Tensor grad_input = at::empty(input_size, grad_output.options().memory_format(format));
-  if (grad_input.numel() == 0) {
-    return grad_input;
+  const ResampleCall call = prepare_resample_backward(grad_output, input_size, filter, align_corners, scales, antialias);
+  if (call.result.numel() == 0) {
+    return call.result;
   }
-  const ResampleGeometry fwd = make_geometry(input_size, grad_output.sizes().slice(2), format);
-  ResampleGeometry bwd = fwd;
-  std::swap(bwd.in, bwd.out);
-  const std::vector<double> scales = axis_scales(scales_arg, grad_output.dim() - 2);
+  at::Tensor grad_input = call.result;
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda", [&] {
     using acc_t = acc_type<scalar_t>;
-    const auto plans = forward_plans<acc_t>(fwd, filter, antialias, align_corners, scales);
-    const std::array<AxisPlan<acc_t>, 3> adjoint{transpose_plan(plans[0]), transpose_plan(plans[1]),
-                                                 transpose_plan(plans[2])};
-    apply_plans<scalar_t, acc_t>(g_out, grad_input, bwd, adjoint, false);
+    apply_plans<scalar_t, acc_t>(call.source, grad_input, call.geometry, call_plans<acc_t>(call), false);
   });
   return grad_input;
 }
