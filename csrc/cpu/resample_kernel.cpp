@@ -1,7 +1,7 @@
-// CPU resample ops: the row-fused separable engine (forward, and backward on transposed plans).
+// CPU resample ops: glue to the row engine (forward, and backward on transposed plans).
 #include "../common/allocate.h"
 #include "../common/resample_glue.h"
-#include "../common/store.h"
+#include "row_engine_dispatch.h"
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
@@ -9,210 +9,27 @@
 #include <ATen/ops/empty.h>
 #include <torch/library.h>
 
-#include <algorithm>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
 
 namespace torchresample {
+
+bool use_avx2_engine() {
+#ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
+  static const bool use = [] {
+    const char* isa = std::getenv("TORCHRESAMPLE_CPU_ISA");
+    if (isa != nullptr && std::strcmp(isa, "baseline") == 0) {
+      return false;
+    }
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return use;
+#else
+  return false;
+#endif
+}
+
 namespace {
-
-template <typename T>
-struct PlanView {
-  const int64_t* start;
-  const int64_t* count;
-  const T* weight;
-  int64_t taps;
-};
-
-template <typename T>
-PlanView<T> view(const AxisPlan<T>& p) {
-  return {p.start.data(), p.count.data(), p.weight.data(), p.taps};
-}
-
-// One contiguous output row along W (one element per pixel). kTaps > 0: the plan's tap bound, unrolled for
-// the outputs that use all of it (the interior of linear and cubic axes); the rest take the general loop.
-template <int kTaps, typename row_t, typename out_t, typename acc_t>
-void horizontal_gather(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t out_w, acc_t scale) {
-  for (int64_t ow = 0; ow < out_w; ++ow) {
-    const row_t* src = row + p.start[ow];
-    const acc_t* w = p.weight + ow * p.taps;
-    const int64_t n = p.count[ow];
-    acc_t acc;
-    if (kTaps > 0 && n == kTaps) {
-      acc = w[0] * static_cast<acc_t>(src[0]);
-      for (int k = 1; k < kTaps; ++k) {
-        acc += w[k] * static_cast<acc_t>(src[k]);
-      }
-    } else {
-      acc = n ? w[0] * static_cast<acc_t>(src[0]) : acc_t(0);
-      for (int64_t k = 1; k < n; ++k) {
-        acc += w[k] * static_cast<acc_t>(src[k]);
-      }
-    }
-    dst[ow] = store<out_t>(acc * scale);
-  }
-}
-
-// One output row along W: dst[ow, c] = scale * sum_k w[ow, k] * row[start[ow] + k, c]. `scale` carries the
-// weight of a single-row vertical window (1 keeps the result exact).
-template <typename row_t, typename out_t, typename acc_t>
-void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t out_w, int64_t channels,
-                bool identity, acc_t scale) {
-  if (identity) {
-    for (int64_t i = 0; i < out_w * channels; ++i) {
-      dst[i] = store<out_t>(static_cast<acc_t>(row[i]) * scale);
-    }
-    return;
-  }
-  if (channels == 1) {
-    switch (p.taps) {
-      case 2:
-        return horizontal_gather<2>(row, dst, p, out_w, scale);
-      case 4:
-        return horizontal_gather<4>(row, dst, p, out_w, scale);
-      default:
-        return horizontal_gather<0>(row, dst, p, out_w, scale);
-    }
-  }
-  constexpr int64_t kChunk = 64;
-  acc_t acc[kChunk];
-  for (int64_t ow = 0; ow < out_w; ++ow) {
-    const row_t* px = row + p.start[ow] * channels;
-    const acc_t* w = p.weight + ow * p.taps;
-    const int64_t n = p.count[ow];
-    out_t* out_px = dst + ow * channels;
-    for (int64_t c0 = 0; c0 < channels; c0 += kChunk) {
-      const int64_t m = std::min(kChunk, channels - c0);
-      const row_t* src = px + c0;
-      if (n == 0) {
-        std::fill(acc, acc + m, acc_t(0));
-      } else {
-        for (int64_t c = 0; c < m; ++c) {
-          acc[c] = w[0] * static_cast<acc_t>(src[c]);
-        }
-      }
-      for (int64_t k = 1; k < n; ++k) {
-        const row_t* s = src + k * channels;
-        const acc_t wk = w[k];
-        for (int64_t c = 0; c < m; ++c) {
-          acc[c] += wk * static_cast<acc_t>(s[c]);
-        }
-      }
-      for (int64_t c = 0; c < m; ++c) {
-        out_px[c0 + c] = store<out_t>(acc[c] * scale);
-      }
-    }
-  }
-}
-
-// Output rows in order as (batch, od, oh), stepped rather than divided out per row.
-struct RowCursor {
-  int64_t b, od, oh;
-  const int64_t Do, Ho;
-  RowCursor(int64_t r, int64_t Do_, int64_t Ho_) : b(r / (Do_ * Ho_)), od((r / Ho_) % Do_), oh(r % Ho_), Do(Do_), Ho(Ho_) {}
-  void next() {
-    if (++oh == Ho) {
-      oh = 0;
-      if (++od == Do) {
-        od = 0;
-        ++b;
-      }
-    }
-  }
-};
-
-// Note [row-fused engine]
-// For each output row (batch, od, oh): blend the D and H taps of whole input rows into a row buffer in the
-// accumulation type (skipped when the window is a single input row: its weight scales the W pass), then
-// resample that row along W. The input is read about once and the output written once; every output element is a sum in a fixed
-// order, so results do not depend on the thread count. The backward runs this on the transposed plans.
-template <typename scalar_t, typename acc_t>
-void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
-                   const std::array<AxisPlan<acc_t>, 3>& plans) {
-  const PlanView<acc_t> pd = view(plans[0]), ph = view(plans[1]), pw = view(plans[2]);
-  const bool w_identity = plans[2].is_identity();
-  const int64_t C = g.channels;
-  const int64_t Di = g.in[0], Hi = g.in[1];
-  const int64_t Do = g.out[0], Ho = g.out[1], Wo = g.out[2];
-  const int64_t in_row = g.in[2] * C, out_row = Wo * C;
-  const int64_t rows = g.batch * Do * Ho;
-  const int64_t row_cost = pd.taps * ph.taps * in_row + pw.taps * out_row;
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
-  at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
-    std::vector<acc_t> buf(in_row);
-    RowCursor cur(begin, Do, Ho);
-    for (int64_t r = begin; r < end; ++r, cur.next()) {
-      const int64_t b = cur.b, od = cur.od, oh = cur.oh;
-      const int64_t nd = pd.count[od], nh = ph.count[oh];
-      const acc_t* wd = pd.weight + od * pd.taps;
-      const acc_t* wh = ph.weight + oh * ph.taps;
-      const scalar_t* plane = in + b * Di * Hi * in_row;
-      const scalar_t* first_row = plane + (pd.start[od] * Hi + ph.start[oh]) * in_row;
-      scalar_t* dst = out + r * out_row;
-      if (nd * nh == 1) {
-        horizontal<scalar_t, scalar_t, acc_t>(first_row, dst, pw, Wo, C, w_identity, wd[0] * wh[0]);
-        continue;
-      }
-      if (nd * nh == 0) {
-        // No input row reaches this output row (a gradient row no output read): it is zero.
-        std::fill(dst, dst + out_row, store<scalar_t>(acc_t(0)));
-        continue;
-      }
-      acc_t* acc = buf.data();
-      bool first = true;
-      for (int64_t kd = 0; kd < nd; ++kd) {
-        for (int64_t kh = 0; kh < nh; ++kh) {
-          const acc_t wk = wd[kd] * wh[kh];
-          const scalar_t* src = first_row + (kd * Hi + kh) * in_row;
-          if (first) {
-            for (int64_t i = 0; i < in_row; ++i) {
-              acc[i] = wk * static_cast<acc_t>(src[i]);
-            }
-            first = false;
-          } else {
-            for (int64_t i = 0; i < in_row; ++i) {
-              acc[i] += wk * static_cast<acc_t>(src[i]);
-            }
-          }
-        }
-      }
-      horizontal<acc_t, scalar_t, acc_t>(acc, dst, pw, Wo, C, w_identity, acc_t(1));
-    }
-  });
-}
-
-// Nearest forward: a pure gather, bit-exact for every dtype.
-template <typename scalar_t, typename T>
-void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
-                  const std::array<AxisPlan<T>, 3>& plans) {
-  const int64_t C = g.channels;
-  const int64_t Di = g.in[0], Hi = g.in[1];
-  const int64_t Do = g.out[0], Ho = g.out[1], Wo = g.out[2];
-  const int64_t in_row = g.in[2] * C, out_row = Wo * C;
-  const int64_t* sd = plans[0].start.data();
-  const int64_t* sh = plans[1].start.data();
-  const int64_t* sw = plans[2].start.data();
-  const bool w_identity = plans[2].is_identity();
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1));
-  at::parallel_for(0, g.batch * Do * Ho, grain, [&](int64_t begin, int64_t end) {
-    RowCursor cur(begin, Do, Ho);
-    for (int64_t r = begin; r < end; ++r, cur.next()) {
-      const scalar_t* src = in + ((cur.b * Di + sd[cur.od]) * Hi + sh[cur.oh]) * in_row;
-      scalar_t* dst = out + r * out_row;
-      if (w_identity) {
-        std::memcpy(dst, src, out_row * sizeof(scalar_t));
-      } else if (C == 1) {
-        for (int64_t ow = 0; ow < Wo; ++ow) {
-          dst[ow] = src[sw[ow]];
-        }
-      } else {
-        for (int64_t ow = 0; ow < Wo; ++ow) {
-          std::memcpy(dst + ow * C, src + sw[ow] * C, C * sizeof(scalar_t));
-        }
-      }
-    }
-  });
-}
 
 at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
                         bool align_corners, at::ArrayRef<double> scales, bool antialias) {

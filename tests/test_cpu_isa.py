@@ -1,0 +1,53 @@
+"""Both compiled copies of the CPU row engine (Note [cpu isa]): the portable one, forced by
+TORCHRESAMPLE_CPU_ISA=baseline in a subprocess, matches torch and the default (AVX2 where available) copy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+CASES = """
+import torch, torch.nn.functional as F, torchresample
+torch.manual_seed(0)
+out = []
+for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
+                  ((2, 70, 9, 13), dict(size=(6, 20), mode="bicubic")),
+                  ((1, 3, 40, 50), dict(size=(7, 9), mode="bicubic", antialias=True)),
+                  ((2, 3, 5, 6, 7), dict(size=(9, 4, 11), mode="trilinear")),
+                  ((2, 4, 33), dict(size=8, mode="area"))]:
+    for cl in (False, True):
+        x = torch.randn(shape)
+        if cl and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        ours = torchresample.interpolate(x, **kw)
+        torch.testing.assert_close(ours, F.interpolate(x, **kw))
+        x.requires_grad_(True)
+        torchresample.interpolate(x, **kw).square().sum().backward()
+        out += [ours, x.grad]
+        u8 = (torch.rand(shape) * 255).to(torch.uint8)
+        if u8.dim() == 4 and kw["mode"] in ("bilinear", "bicubic"):
+            ref = F.interpolate(u8, **kw).int()
+            assert (torchresample.interpolate(u8, **kw).int() - ref).abs().max() <= 1
+torch.save(out, __import__("sys").argv[1])
+"""
+
+
+def _run(tmp_path: Path, isa: str | None) -> list:
+    env = dict(os.environ)
+    env.pop("TORCHRESAMPLE_CPU_ISA", None)
+    if isa:
+        env["TORCHRESAMPLE_CPU_ISA"] = isa
+    path = tmp_path / f"{isa or 'default'}.pt"
+    r = subprocess.run([sys.executable, "-c", CASES, str(path)], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return torch.load(path)
+
+
+def test_baseline_engine_matches_torch_and_default(tmp_path: Path):
+    baseline, default = _run(tmp_path, "baseline"), _run(tmp_path, None)
+    for a, b in zip(baseline, default):
+        torch.testing.assert_close(a, b)
