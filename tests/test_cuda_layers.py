@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as TF
 
 import torchresample.functional as RF
+from layer_references import ALL_DTYPES, last_writer_reference
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
@@ -17,21 +18,6 @@ TORCH_UNPOOL = {1: TF.max_unpool1d, 2: TF.max_unpool2d, 3: TF.max_unpool3d}
 OURS_UNPOOL = {1: RF.max_unpool1d, 2: RF.max_unpool2d, 3: RF.max_unpool3d}
 CHANNELS_LAST = {2: torch.channels_last, 3: torch.channels_last_3d}
 
-# Every element width the kernels move (1, 2, 4, 8 and 16 bytes).
-ALL_DTYPES = [
-    torch.bool,
-    torch.uint8,
-    torch.int8,
-    torch.int16,
-    torch.int32,
-    torch.int64,
-    torch.float16,
-    torch.bfloat16,
-    torch.float32,
-    torch.float64,
-    torch.complex64,
-    torch.complex128,
-]
 FLOAT_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 
 
@@ -133,17 +119,6 @@ def test_max_unpool_layouts_match_cpu(case):
         assert torch.equal(actual, TORCH_UNPOOL[dim](v.to(DEV), i.to(DEV), **kwargs)), name
         if name.startswith("channels_last_values") or name == "channels_last":
             assert actual.is_contiguous(memory_format=CHANNELS_LAST[dim]), name
-
-
-def last_writer_reference(values, indices, out_plane):
-    """Serial scatter in input order over each (n, c) plane: the later of two equal indices wins."""
-    n, c = values.shape[:2]
-    flat_v, flat_i = values.reshape(n * c, -1), indices.reshape(n * c, -1)
-    out = torch.zeros(n * c, out_plane, dtype=values.dtype)
-    for plane in range(n * c):
-        for pos in range(flat_v.shape[1]):
-            out[plane, flat_i[plane, pos]] = flat_v[plane, pos]
-    return out
 
 
 @pytest.mark.parametrize("channels_last", [False, True])

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as TF
 
 import torchresample.functional as RF
+from layer_references import last_writer_reference
 
 ops = torch.ops.torchresample
 
@@ -114,17 +115,6 @@ def test_opcheck_backward():
     torch.library.opcheck(
         ops.max_unpool_backward.default, (grad_output.detach().contiguous(memory_format=torch.channels_last), indices)
     )
-
-
-def last_writer_reference(values, indices, out_plane):
-    """Serial scatter in input order over each (n, c) plane: the later of two equal indices wins."""
-    n, c = values.shape[:2]
-    flat_v, flat_i = values.reshape(n * c, -1), indices.reshape(n * c, -1)
-    out = torch.zeros(n * c, out_plane, dtype=values.dtype)
-    for plane in range(n * c):
-        for pos in range(flat_v.shape[1]):
-            out[plane, flat_i[plane, pos]] = flat_v[plane, pos]
-    return out
 
 
 @pytest.mark.parametrize("channels_last", [False, True])

@@ -5,22 +5,10 @@ import torch
 import torch.nn.functional as TF
 
 import torchresample.functional as RF
+from layer_references import ALL_DTYPES as DTYPES
 
 ops = torch.ops.torchresample
 
-DTYPES = [
-    torch.bool,
-    torch.uint8,
-    torch.int8,
-    torch.int16,
-    torch.int32,
-    torch.int64,
-    torch.float16,
-    torch.bfloat16,
-    torch.float32,
-    torch.float64,
-    torch.complex64,
-]
 
 
 def random(shape, dtype=torch.float32, seed=0):
