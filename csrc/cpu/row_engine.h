@@ -46,6 +46,21 @@ void horizontal_gather(const row_t* row, out_t* dst, const PlanView<acc_t>& p, i
       for (int k = 1; k < kTaps; ++k) {
         acc += w[k] * static_cast<acc_t>(src[k]);
       }
+    } else if (n >= 16) {
+      // Wide windows (antialias, area): four partial sums break the dependency chain of one accumulator;
+      // they are combined in a fixed order, so the result is the same on every run.
+      acc_t part[4] = {w[0] * static_cast<acc_t>(src[0]), w[1] * static_cast<acc_t>(src[1]),
+                       w[2] * static_cast<acc_t>(src[2]), w[3] * static_cast<acc_t>(src[3])};
+      int64_t k = 4;
+      for (; k + 4 <= n; k += 4) {
+        for (int j = 0; j < 4; ++j) {
+          part[j] += w[k + j] * static_cast<acc_t>(src[k + j]);
+        }
+      }
+      for (; k < n; ++k) {
+        part[0] += w[k] * static_cast<acc_t>(src[k]);
+      }
+      acc = (part[0] + part[1]) + (part[2] + part[3]);
     } else {
       acc = n ? w[0] * static_cast<acc_t>(src[0]) : acc_t(0);
       for (int64_t k = 1; k < n; ++k) {
