@@ -118,17 +118,30 @@ void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef inpu
                               toString(dtype), "' (floating point tensors are supported)");
 }
 
-ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
-                              bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+namespace {
+
+// What both directions share: the call's options and its source, contiguous in its suggested memory format
+// (the result is allocated in that format too).
+ResampleCall laid_out(const at::Tensor& source, Filter filter, bool align_corners, at::ArrayRef<double> scales,
+                      bool antialias, bool backward) {
   ResampleCall c;
-  c.filter = parse_filter(filter);
-  check_resample(input, output_size, scales, c.filter, antialias);
+  c.filter = filter;
   c.align_corners = align_corners;
   c.antialias = antialias;
-  c.backward = false;
-  c.scales = axis_scales(scales, input.dim() - 2);
+  c.backward = backward;
+  c.scales = axis_scales(scales, source.dim() - 2);
+  c.source = source.contiguous(source.suggest_memory_format());
+  return c;
+}
+
+}  // namespace
+
+ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
+                              bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+  const Filter f = parse_filter(filter);
+  check_resample(input, output_size, scales, f, antialias);
+  ResampleCall c = laid_out(input, f, align_corners, scales, antialias, /*backward=*/false);
   const auto format = input.suggest_memory_format();
-  c.source = input.contiguous(format);
   c.result = empty_output(with_spatial(input.sizes(), output_size), input.options().memory_format(format));
   c.geometry = c.forward = make_geometry(input.sizes(), output_size, format);
   return c;
@@ -137,15 +150,10 @@ ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_si
 ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
                                        c10::string_view filter, bool align_corners, at::ArrayRef<double> scales,
                                        bool antialias) {
-  ResampleCall c;
-  c.filter = parse_filter(filter);
-  check_resample_backward(grad_output, input_size, scales, c.filter, antialias);
-  c.align_corners = align_corners;
-  c.antialias = antialias;
-  c.backward = true;
-  c.scales = axis_scales(scales, grad_output.dim() - 2);
+  const Filter f = parse_filter(filter);
+  check_resample_backward(grad_output, input_size, scales, f, antialias);
+  ResampleCall c = laid_out(grad_output, f, align_corners, scales, antialias, /*backward=*/true);
   const auto format = grad_output.suggest_memory_format();
-  c.source = grad_output.contiguous(format);
   c.result = empty_output(input_size, grad_output.options().memory_format(format));
   c.forward = make_geometry(input_size, grad_output.sizes().slice(2), format);
   c.geometry = c.forward;
