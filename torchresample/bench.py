@@ -1,4 +1,7 @@
-"""Benchmarks: ours against torch in one process, interleaved, medians, with the memory floor of every case."""
+"""Benchmarks: ours against torch in one process, interleaved, medians, with the memory floor of every case.
+
+The uint8 1080p->224 image cases also time Pillow and (when installed) OpenCV on the same pixels as an HWC image.
+"""
 
 from __future__ import annotations
 
@@ -107,6 +110,8 @@ class _Timer:
             end.record()
             end.synchronize()
             return start.elapsed_time(end)
+        # Not torch.utils.benchmark.Timer: timeit(1) per sample costs ~100 us of wall time and ~1.5 us of reported
+        # time on a tiny callable (and defaults to one thread); blocked_autorange would break the interleaving.
         t0 = time.perf_counter()
         fn()
         return (time.perf_counter() - t0) * 1e3
@@ -160,13 +165,48 @@ def _callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
     # The floor: read the input once and write a freshly allocated output once.
     src = torch.empty(read_shape, dtype=x.dtype, device=x.device).fill_(1)
     fns["floor"] = lambda: (src.max(), torch.empty(write_shape, dtype=x.dtype, device=x.device).fill_(1))
+    fns.update(_image_library_callables(case, x))
+    return fns
+
+
+def _is_image_case(case: Case) -> bool:
+    """The uint8 1080p->224 antialias forward cases, where Pillow and OpenCV are timed too (CPU only)."""
+    return (tuple(case.shape) == IMAGE and case.dtype == "uint8" and not case.backward
+            and case.kwargs.get("antialias") and "size" in case.kwargs)
+
+
+def _image_library_callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
+    """Pillow and (when importable) OpenCV resizing the same pixels as an RGB / HWC uint8 image."""
+    if x.is_cuda or not _is_image_case(case):
+        return {}
+    hwc = x[0].permute(1, 2, 0).contiguous().numpy()  # converted once, outside the timed callables
+    h, w = case.kwargs["size"]
+    fns: Dict[str, Callable[[], object]] = {}
+    try:
+        from PIL import Image
+    except ImportError:
+        Image = None
+    if Image is not None:
+        # Pillow is single-threaded: its resize uses one core whatever torch.get_num_threads() is.
+        im = Image.fromarray(hwc)  # (H, W, 3) uint8 -> mode "RGB"
+        resample = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC}[case.kwargs["mode"]]
+        fns["pillow"] = lambda: im.resize((w, h), resample)
+    try:
+        import cv2
+    except ImportError:
+        cv2 = None
+    if cv2 is not None:
+        cv2.setNumThreads(torch.get_num_threads())  # the same thread count as torch and ours
+        # INTER_AREA: what OpenCV users pick for downscaling (INTER_LINEAR / INTER_CUBIC do not antialias).
+        fns["opencv"] = lambda: cv2.resize(hwc, (w, h), interpolation=cv2.INTER_AREA)
     return fns
 
 
 def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=print) -> List[Case]:
     """Time every case; fill ``case.results`` with medians (ms)."""
     timer = _Timer(device, repeats)
-    header = f"{'case':<34} {'dtype':<9} {'layout':<6} {'pass':<4} {'torch ms':>9} {'ours ms':>9} {'speed-up':>8} {'% floor':>8}"
+    header = (f"{'case':<34} {'dtype':<9} {'layout':<6} {'pass':<4} {'torch ms':>9} {'ours ms':>9} {'speed-up':>8} "
+              f"{'% floor':>8} {'Pillow ms':>9} {'OpenCV ms':>9}")
     print_fn(header)
     for case in selected:
         x = _make_input(case, device)
@@ -177,9 +217,13 @@ def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=p
         print_fn(
             f"{case.name:<34} {case.dtype:<9} {'CL' if case.channels_last else 'NCHW':<6} "
             f"{'bwd' if case.backward else 'fwd':<4} {torch_ms or float('nan'):>9.3f} {r['ours']:>9.3f} "
-            f"{speed:>8} {100 * r['floor'] / r['ours']:>7.0f}%"
+            f"{speed:>8} {100 * r['floor'] / r['ours']:>7.0f}% {_ms(r.get('pillow')):>9} {_ms(r.get('opencv')):>9}"
         )
     return selected
+
+
+def _ms(value: Optional[float]) -> str:
+    return f"{value:.3f}" if value is not None else "-"
 
 
 def _geomean(values: List[float]) -> float:
@@ -228,10 +272,13 @@ def write_results(results: List[Case], out_dir: Path, device: str) -> None:
         "",
         f"Geometric-mean speed-up over torch: forward {summ['geomean_speedup_forward']:.2f}x, "
         f"backward {summ['geomean_speedup_backward']:.2f}x (min {summ['min_speedup_forward']:.2f}x / "
-        f"{summ['min_speedup_backward']:.2f}x). % of floor = (read input + write fresh output) / ours.",
+        f"{summ['min_speedup_backward']:.2f}x). % of floor = (read input + write fresh output) / ours. "
+        "Pillow ms / OpenCV ms (uint8 1080p->224 cases, CPU only, \"-\" elsewhere or when not installed): the same "
+        "pixels as an RGB / HWC uint8 image resized by Pillow `Image.resize` (BILINEAR / BICUBIC, single-threaded) "
+        f"and OpenCV `cv2.resize` INTER_AREA ({meta['threads']} threads); speed-ups are against torch only.",
         "",
-        "| case | dtype | layout | pass | torch ms | ours ms | speed-up | % of floor |",
-        "|---|---|---|---|---:|---:|---:|---:|",
+        "| case | dtype | layout | pass | torch ms | ours ms | speed-up | % of floor | Pillow ms | OpenCV ms |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in results:
         r = c.results
@@ -239,7 +286,8 @@ def write_results(results: List[Case], out_dir: Path, device: str) -> None:
         lines.append(
             f"| {c.name} | {c.dtype} | {'channels_last' if c.channels_last else 'contiguous'} | "
             f"{'backward' if c.backward else 'forward'} | {t if t else float('nan'):.3f} | {r['ours']:.3f} | "
-            f"{(t / r['ours']) if t else float('nan'):.2f} | {100 * r['floor'] / r['ours']:.0f}% |"
+            f"{(t / r['ours']) if t else float('nan'):.2f} | {100 * r['floor'] / r['ours']:.0f}% | "
+            f"{_ms(r.get('pillow'))} | {_ms(r.get('opencv'))} |"
         )
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
     try:
