@@ -1,5 +1,6 @@
 """Both compiled copies of the CPU row engine (Note [cpu isa]): the portable one, forced by
-TORCHRESAMPLE_CPU_ISA=baseline in a subprocess, matches torch and the default (AVX2 where available) copy."""
+TORCHRESAMPLE_CPU_ISA=baseline in a subprocess, matches torch and the default (AVX2 where available) copy,
+and bit for bit on uint8 (Note [fixed-point uint8])."""
 
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
         torchresample.interpolate(x, **kw).square().sum().backward()
         out += [ours, x.grad]
         u8 = (torch.rand(shape) * 255).to(torch.uint8)
+        if cl and u8.dim() == 4:
+            u8 = u8.contiguous(memory_format=torch.channels_last)
         if u8.dim() == 4 and kw["mode"] in ("bilinear", "bicubic"):
-            ref = F.interpolate(u8, **kw).int()
-            assert (torchresample.interpolate(u8, **kw).int() - ref).abs().max() <= 1
+            got = torchresample.interpolate(u8, **kw)
+            assert (got.int() - F.interpolate(u8, **kw).int()).abs().max() <= 1
+            out.append(got)  # integer arithmetic: the two engines must agree bit for bit
 torch.save(out, __import__("sys").argv[1])
 """
 

@@ -343,3 +343,21 @@ def test_channels_last_with_many_channels(mode, antialias):
         (grad_torch,) = torch.autograd.grad(F.interpolate(xt, size=size, **kwargs), xt, grad_out)
         assert grad_ours.is_contiguous(memory_format=channels_last_format(x.dim())), mode
         assert_close(grad_ours, grad_torch, msg=mode + " grad")
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5, 16, 17])
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_uint8_channel_counts(channels, layout):
+    """uint8 (Note [fixed-point uint8]) for every channel count the engine treats apart (1, 3 and 4 have vector
+    paths, the rest a generic one), windows from 2 taps to wide antialias ones, and widths small enough that the
+    vector loads fall back at the row's edge."""
+    torch.manual_seed(channels)
+    geometries = [((37, 61), (7, 9)), ((5, 6), (11, 13)), ((23, 3), (4, 2)), ((9, 130), (9, 17)), ((16, 16), (16, 48))]
+    for (h, w), size in geometries:
+        x = make_input([2, channels, h, w], torch.uint8, layout)
+        for mode, antialias in [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True),
+                                ("lanczos", True)]:
+            for align_corners in (None,) if mode == "lanczos" else (False, True):
+                kwargs = dict(mode=mode, align_corners=align_corners, antialias=antialias)
+                label = f"{mode} aa={antialias} ac={align_corners} {layout} C={channels} {(h, w)}->{size}"
+                check_uint8(x, ours(x, size=size, **kwargs), mode, kwargs, dict(size=size), label)

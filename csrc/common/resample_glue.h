@@ -99,7 +99,9 @@ std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c) {
 // Torch resamples uint8 along W first and rounds and saturates that intermediate before the vertical pass,
 // which clips cubic/Lanczos overshoot; kernels do the same to stay within 1 of it. Filters without overshoot
 // (linear, area) take one pass: rounding only the final sum keeps them within 0.5 of torch's float result,
-// where a rounded intermediate could land 2 away from torch's uint8 one.
+// where a rounded intermediate could land 2 away from torch's uint8 one. The CPU runs 1-D and 2-D uint8 on
+// integers with the same rounding points (Note [fixed-point uint8], csrc/cpu/fixed_point.h); this rule decides
+// the float path that CUDA and 3-D CPU take.
 template <typename T>
 bool rounded_w_pass(const ResampleCall& c, const std::array<AxisPlan<T>, 3>& plans) {
   return c.source.scalar_type() == at::kByte && (c.filter == Filter::Cubic || c.filter == Filter::Lanczos) &&

@@ -29,6 +29,27 @@ bool use_avx2_engine() {
 
 namespace {
 
+// uint8 with a resampled D axis (beyond torch, which has no 3-D uint8 kernel): the float row engine, with
+// Note [uint8 passes]: for cubic and Lanczos, W into a uint8 intermediate first, then D and H.
+void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<float>, 3>& plans) {
+  const ResampleGeometry& g = call.geometry;
+  const uint8_t* src = call.source.const_data_ptr<uint8_t>();
+  uint8_t* dst = call.result.mutable_data_ptr<uint8_t>();
+  if (!rounded_w_pass(call, plans)) {
+    resample_rows<uint8_t, float>(src, dst, g, plans);
+    return;
+  }
+  ResampleGeometry across = g;
+  across.out = {g.in[0], g.in[1], g.out[2]};
+  at::Tensor mid = empty_output({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, call.source.options());
+  uint8_t* mid_ptr = mid.mutable_data_ptr<uint8_t>();
+  resample_rows<uint8_t, float>(src, mid_ptr, across,
+                                {identity_plan<float>(g.in[0]), identity_plan<float>(g.in[1]), plans[2]});
+  ResampleGeometry down = g;
+  down.in = across.out;
+  resample_rows<uint8_t, float>(mid_ptr, dst, down, {plans[0], plans[1], identity_plan<float>(g.out[2])});
+}
+
 at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
                         bool align_corners, at::ArrayRef<double> scales, bool antialias) {
   const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
@@ -36,24 +57,24 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
     return call.result;
   }
   const ResampleGeometry& g = call.geometry;
+  const bool nearest = call.filter == Filter::Nearest || call.filter == Filter::NearestExact;
+  if (input.scalar_type() == at::kByte && !nearest) {
+    const auto plans = call_plans<float>(call);
+    if (plans[0].is_identity()) {
+      uint8_rows(call.source.const_data_ptr<uint8_t>(), call.result.mutable_data_ptr<uint8_t>(), g, plans,
+                 call.filter == Filter::Cubic || call.filter == Filter::Lanczos);
+    } else {
+      resample_uint8_volume(call, plans);
+    }
+    return call.result;
+  }
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
     const auto plans = call_plans<acc_t>(call);
     const scalar_t* src = call.source.const_data_ptr<scalar_t>();
     scalar_t* dst = call.result.mutable_data_ptr<scalar_t>();
-    if (call.filter == Filter::Nearest || call.filter == Filter::NearestExact) {
+    if (nearest) {
       nearest_rows<scalar_t, acc_t>(src, dst, g, plans);
-    } else if (rounded_w_pass(call, plans)) {
-      // Note [uint8 passes]: W into a uint8 intermediate, then D and H.
-      ResampleGeometry across = g;
-      across.out = {g.in[0], g.in[1], g.out[2]};
-      at::Tensor mid = empty_output({across.batch * g.in[0] * g.in[1] * g.out[2] * g.channels}, call.source.options());
-      scalar_t* mid_ptr = mid.mutable_data_ptr<scalar_t>();
-      resample_rows<scalar_t, acc_t>(
-          src, mid_ptr, across, {identity_plan<acc_t>(g.in[0]), identity_plan<acc_t>(g.in[1]), plans[2]});
-      ResampleGeometry down = g;
-      down.in = across.out;
-      resample_rows<scalar_t, acc_t>(mid_ptr, dst, down, {plans[0], plans[1], identity_plan<acc_t>(g.out[2])});
     } else {
       resample_rows<scalar_t, acc_t>(src, dst, g, plans);
     }

@@ -4,6 +4,7 @@
 
 #include "../common/resample_glue.h"
 #include "../common/store.h"
+#include "uint8_engine.h"
 
 #include <ATen/Parallel.h>
 

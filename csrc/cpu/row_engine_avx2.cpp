@@ -4,10 +4,12 @@
 // namespace) is compiled for AVX2: no inline function shared with other files changes its instructions.
 #include "../common/resample_glue.h"
 #include "../common/store.h"
+#include "fixed_point.h"
 
 #include <ATen/Parallel.h>
 #include <c10/util/BFloat16.h>
 #include <c10/util/Half.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <array>
@@ -17,6 +19,8 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define TORCHRESAMPLE_ISA avx2
+// g++ does not define __AVX2__ under the target pragma: this says which copy may use AVX2 intrinsics.
+#define TORCHRESAMPLE_ISA_AVX2 1
 #include "row_engine.h"
 
 namespace torchresample {

@@ -21,6 +21,8 @@ namespace torchresample {
   template <typename scalar_t, typename acc_t>                                                                 \
   void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                              \
                     const std::array<AxisPlan<acc_t>, 3>& plans);                                              \
+  void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                                  \
+                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate);                        \
   }
 
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
@@ -52,6 +54,17 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   }
 #endif
   baseline::nearest_rows<scalar_t, acc_t>(in, out, g, plans);
+}
+
+// Note [fixed-point uint8]: uint8 resampling along H and W (D an identity axis).
+inline void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
+                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate) {
+#ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
+  if (use_avx2_engine()) {
+    return avx2::uint8_rows(in, out, g, plans, clip_intermediate);
+  }
+#endif
+  baseline::uint8_rows(in, out, g, plans, clip_intermediate);
 }
 
 }  // namespace torchresample

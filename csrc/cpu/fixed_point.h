@@ -1,0 +1,81 @@
+// Fixed-point (int16) weights for the uint8 engine (Note [fixed-point uint8]).
+#pragma once
+
+#include "../common/plan.h"
+
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace torchresample {
+
+// Note [fixed-point uint8]
+// uint8 resampling runs on integers, as Pillow-SIMD and torch's uint8 kernels do: each axis plan's weights
+// become int16 w * 2^shift, and a pass sums int16 x int16 products in int32 (AVX2 madd: 16 per instruction,
+// against 8 float FMAs after two conversions). The shift is the largest whose weights fit int16 and whose
+// sums, with the rounding half, cannot overflow int32 for the pass's source values. Every pass rounds half up.
+// Two passes, W then H (torch's order) through an int16 intermediate row:
+//  * cubic and Lanczos round and saturate the intermediate to 0..255, which clips their overshoot as torch
+//    does (Note [uint8 passes]);
+//  * linear and area keep 7 fraction bits in it (at most 255 * 128 < 2^15), so the result is rounded once.
+// Integer sums are exact and order-free: the AVX2 and portable copies give the same bits.
+struct FixedPlan {
+  int64_t taps = 1;  // weight stride per output: the plan's taps rounded up to the kernel's step (zeros after)
+  int shift = 0;     // weight = round(w * 2^shift)
+  std::vector<int64_t> start;
+  std::vector<int64_t> count;
+  std::vector<int16_t> weight;
+};
+
+// `source_max`: the largest source value the pass reads; `step`: the kernel's tap step (the padding).
+inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_t source_max) {
+  FixedPlan f;
+  f.taps = (p.taps + step - 1) / step * step;
+  f.start = p.start;
+  f.count = p.count;
+  double max_weight = 0, max_sum = 0;
+  for (int64_t o = 0; o < p.out_size; ++o) {
+    double sum = 0;
+    for (int64_t k = 0; k < p.count[o]; ++k) {
+      const double w = std::abs(static_cast<double>(p.weight[o * p.taps + k]));
+      max_weight = std::max(max_weight, w);
+      sum += w;
+    }
+    max_sum = std::max(max_sum, sum);
+  }
+  const auto fits = [&](int shift) {
+    const double one = std::ldexp(1.0, shift);
+    return std::nearbyint(max_weight * one) <= 32767 &&
+           (max_sum * static_cast<double>(source_max) + 1) * one < 2147483647.0;
+  };
+  while (f.shift < 30 && fits(f.shift + 1)) {
+    ++f.shift;
+  }
+  TORCH_INTERNAL_ASSERT(f.shift >= 8, "torchresample: uint8 weights need at least 8 fraction bits");
+  f.weight.assign(p.out_size * f.taps, 0);
+  const double one = std::ldexp(1.0, f.shift);
+  for (int64_t o = 0; o < p.out_size; ++o) {
+    for (int64_t k = 0; k < p.count[o]; ++k) {
+      // Round half away from zero, as Pillow does.
+      f.weight[o * f.taps + k] =
+          static_cast<int16_t>(std::lround(static_cast<double>(p.weight[o * p.taps + k]) * one));
+    }
+  }
+  return f;
+}
+
+// How a pass turns an int32 sum into its stored value: (sum + half) >> shift, clamped to [lo, hi].
+struct Rounding {
+  int shift;
+  int32_t lo, hi;
+};
+
+inline int32_t finish(int32_t sum, const Rounding& r) {
+  const int32_t v = (sum + (int32_t(1) << (r.shift - 1))) >> r.shift;
+  return std::min(std::max(v, r.lo), r.hi);
+}
+
+}  // namespace torchresample

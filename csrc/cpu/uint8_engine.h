@@ -1,0 +1,284 @@
+// The uint8 engine (Note [fixed-point uint8]): part of the row engine, compiled once per instruction set
+// (Note [cpu isa]). The AVX2 copy vectorises with madd; the portable copy runs the same integer sums in loops,
+// so both give the same bits.
+#pragma once
+
+#include "../common/resample_glue.h"
+#include "fixed_point.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+#include <immintrin.h>
+#endif
+
+#ifndef TORCHRESAMPLE_ISA
+#error "define TORCHRESAMPLE_ISA (the instruction-set namespace) before including uint8_engine.h"
+#endif
+
+namespace torchresample {
+namespace TORCHRESAMPLE_ISA {
+
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+// Sixteen source values widened to int16, and sixteen int16 results stored (saturated) as dst_t.
+inline __m256i load16(const uint8_t* p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m256i load16(const int16_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+inline void store16(int16_t* p, __m256i v) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+}
+inline void store16(uint8_t* p, __m256i v) {
+  const __m256i bytes = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(bytes));
+}
+
+// (sum + half) >> shift, clamped: the vector form of finish().
+struct RoundingVec {
+  __m256i half, lo, hi;
+  __m128i shift;
+  explicit RoundingVec(const Rounding& r)
+      : half(_mm256_set1_epi32(int32_t(1) << (r.shift - 1))),
+        lo(_mm256_set1_epi32(r.lo)),
+        hi(_mm256_set1_epi32(r.hi)),
+        shift(_mm_cvtsi32_si128(r.shift)) {}
+  __m256i operator()(__m256i sum) const {
+    return _mm256_min_epi32(_mm256_max_epi32(_mm256_sra_epi32(sum, shift), lo), hi);
+  }
+};
+
+// Two taps' weights side by side in each 32-bit lane, the operand madd pairs with interleaved sources.
+inline __m256i weight_pair(int16_t a, int16_t b) {
+  return _mm256_set1_epi32(static_cast<int32_t>(static_cast<uint16_t>(a) | (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16)));
+}
+#endif
+
+// dst[i] = finish(sum_k w[k] * rows[k][i]) for i < len: the vertical pass (rows of the intermediate), and the
+// horizontal pass of pixels with many channels (rows = the window's pixels).
+template <typename src_t, typename dst_t>
+void weighted_sum(const src_t* const* rows, const int16_t* w, int64_t n, int64_t len, dst_t* dst,
+                  const Rounding& r) {
+  int64_t i = 0;
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+  const RoundingVec rounding(r);
+  for (; i + 16 <= len; i += 16) {
+    // madd on (row k, row k+1) interleaved: unpacklo takes elements 0-3 and 8-11, unpackhi 4-7 and 12-15,
+    // and packs_epi32(lo, hi) puts them back in order.
+    __m256i lo = rounding.half, hi = rounding.half;
+    int64_t k = 0;
+    for (; k + 2 <= n; k += 2) {
+      const __m256i a = load16(rows[k] + i), b = load16(rows[k + 1] + i), wk = weight_pair(w[k], w[k + 1]);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), wk));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), wk));
+    }
+    if (k < n) {
+      const __m256i a = load16(rows[k] + i), zero = _mm256_setzero_si256(), wk = weight_pair(w[k], 0);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, zero), wk));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, zero), wk));
+    }
+    store16(dst + i, _mm256_packs_epi32(rounding(lo), rounding(hi)));
+  }
+#endif
+  for (; i < len; ++i) {
+    int32_t sum = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      sum += int32_t(w[k]) * int32_t(rows[k][i]);
+    }
+    dst[i] = static_cast<dst_t>(finish(sum, r));
+  }
+}
+
+// One output value of one channel from its window: the scalar form every vector path falls back to.
+inline int32_t window_sum(const uint8_t* src, int64_t stride, const int16_t* w, int64_t n) {
+  int32_t sum = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    sum += int32_t(w[k]) * int32_t(src[k * stride]);
+  }
+  return sum;
+}
+
+// The horizontal pass of R input rows (in_w pixels of C channels each) into int16 intermediate rows. The R
+// rows share each output's weights and bounds check and give the core R independent sums. C == 1: a dot
+// product per output; C == 3, 4: four taps of a whole pixel per madd; otherwise weighted_sum over the
+// window's pixels. `pixels` is scratch of fw.taps pointers.
+template <int R, int C>
+void horizontal_pixels_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t in_w, const FixedPlan& fw,
+                             int64_t out_w, const Rounding& r) {
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+  const RoundingVec rounding(r);
+  const int64_t step = C == 1 ? (fw.taps % 16 == 0 ? 16 : 8) : 4;  // a power of two
+  // C == 3, 4: the 16 bytes at a group of four taps are broadcast to both halves; the shuffle widens taps 0, 1
+  // (low half) and 2, 3 (high half) to int16, channel by channel, as (c tap_a, c tap_b) pairs for madd.
+  alignas(32) int8_t mask[32];
+  for (int half = 0; half < 2; ++half) {
+    for (int c = 0; c < 4; ++c) {
+      int8_t* m = mask + 16 * half + 4 * c;
+      const bool real = c < C;
+      m[0] = real ? static_cast<int8_t>((2 * half) * C + c) : -1;
+      m[2] = real ? static_cast<int8_t>((2 * half + 1) * C + c) : -1;
+      m[1] = m[3] = -1;
+    }
+  }
+  const __m256i shuffle = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask));
+  const __m256i pair_index = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+#endif
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    const int64_t start = fw.start[ow], n = fw.count[ow];
+    const int16_t* w = fw.weight.data() + ow * fw.taps;
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+    // The vector loads read whole steps: only where they stay inside the row (zero weights cover the excess).
+    const int64_t padded = (n + step - 1) & ~(step - 1);
+    if (C == 1 && start + padded <= in_w) {
+      __m128i sum[R];
+      if (step == 8) {
+        const __m128i wk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+        for (int j = 0; j < R; ++j) {
+          const __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[j] + start));
+          sum[j] = _mm_madd_epi16(_mm_cvtepu8_epi16(x), wk);
+        }
+      } else {
+        __m256i acc[R];
+        for (int j = 0; j < R; ++j) {
+          acc[j] = _mm256_setzero_si256();
+        }
+        for (int64_t k = 0; k < padded; k += 16) {
+          const __m256i wk = load16(w + k);
+          for (int j = 0; j < R; ++j) {
+            acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(load16(rows[j] + start + k), wk));
+          }
+        }
+        for (int j = 0; j < R; ++j) {
+          sum[j] = _mm_add_epi32(_mm256_castsi256_si128(acc[j]), _mm256_extracti128_si256(acc[j], 1));
+        }
+      }
+      for (int j = 0; j < R; ++j) {
+        __m128i v = _mm_add_epi32(sum[j], _mm_shuffle_epi32(sum[j], 0x4e));
+        v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));
+        dsts[j][ow] = static_cast<int16_t>(finish(_mm_cvtsi128_si32(v), r));
+      }
+      continue;
+    }
+    if (C != 1 && (start + padded - 4) * C + 16 <= in_w * C) {
+      __m256i acc[R];
+      for (int j = 0; j < R; ++j) {
+        acc[j] = _mm256_setzero_si256();
+      }
+      for (int64_t k = 0; k < padded; k += 4) {
+        const __m256i wk = _mm256_permutevar8x32_epi32(
+            _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k))), pair_index);
+        for (int j = 0; j < R; ++j) {
+          const __m256i px = _mm256_broadcastsi128_si256(
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[j] + (start + k) * C)));
+          acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(_mm256_shuffle_epi8(px, shuffle), wk));
+        }
+      }
+      for (int j = 0; j < R; ++j) {
+        // Both halves hold per-channel sums: add them, then round (the low half is the result).
+        const __m256i sum = _mm256_add_epi32(acc[j], _mm256_permute2x128_si256(acc[j], acc[j], 0x01));
+        const __m256i v = rounding(_mm256_add_epi32(sum, rounding.half));
+        const __m128i px = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v));
+        int16_t* out_px = dsts[j] + ow * C;
+        if (C == 4) {
+          _mm_storel_epi64(reinterpret_cast<__m128i*>(out_px), px);
+        } else {
+          const int32_t c01 = _mm_cvtsi128_si32(px);
+          std::memcpy(out_px, &c01, sizeof(c01));
+          out_px[2] = static_cast<int16_t>(_mm_extract_epi16(px, 2));
+        }
+      }
+      continue;
+    }
+#endif
+    for (int j = 0; j < R; ++j) {
+      for (int64_t c = 0; c < C; ++c) {
+        dsts[j][ow * C + c] = static_cast<int16_t>(finish(window_sum(rows[j] + start * C + c, C, w, n), r));
+      }
+    }
+  }
+}
+
+template <int R>
+void horizontal_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t in_w, int64_t C, const FixedPlan& fw,
+                      int64_t out_w, const Rounding& r, std::vector<const uint8_t*>& pixels) {
+  switch (C) {
+    case 1:
+      return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, out_w, r);
+    case 3:
+      return horizontal_pixels_fixed<R, 3>(rows, dsts, in_w, fw, out_w, r);
+    case 4:
+      return horizontal_pixels_fixed<R, 4>(rows, dsts, in_w, fw, out_w, r);
+    default:
+      for (int j = 0; j < R; ++j) {
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+          const int64_t n = fw.count[ow];
+          for (int64_t k = 0; k < n; ++k) {
+            pixels[k] = rows[j] + (fw.start[ow] + k) * C;
+          }
+          weighted_sum(pixels.data(), fw.weight.data() + ow * fw.taps, n, C, dsts[j] + ow * C, r);
+        }
+      }
+  }
+}
+
+// Note [fixed-point uint8]: 1-D and 2-D resampling of uint8 (D must be an identity axis: it joins the batch).
+// Not inline: each instruction set's file defines its copy once (Note [cpu isa]).
+// Each thread walks its output rows in order and keeps the horizontal pass of the input rows their windows
+// need in a ring of plan-taps rows, so every input row is resampled along W once per thread.
+void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
+                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate) {
+  const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
+  const int64_t planes = g.batch * g.in[0];
+  const int mid_bits = clip_intermediate ? 0 : 7;
+  const int64_t w_step = C == 1 ? (plans[2].taps <= 8 ? 8 : 16) : (C == 3 || C == 4 ? 4 : 1);
+  const FixedPlan fw = fixed_point_plan(plans[2], w_step, 255);
+  const FixedPlan fh = fixed_point_plan(plans[1], 1, clip_intermediate ? 255 : 32767);
+  const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, clip_intermediate ? 255 : 32767};
+  const Rounding h_round{fh.shift + mid_bits, 0, 255};
+  const int64_t in_row = Wi * C, mid_row = Wo * C, ring = plans[1].taps;
+  const int64_t row_cost = ring * mid_row + (Hi + Ho - 1) / Ho * fw.taps * mid_row;
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
+  at::parallel_for(0, planes * Ho, grain, [&](int64_t begin, int64_t end) {
+    std::vector<int16_t> mid(ring * mid_row);
+    std::vector<const int16_t*> rows(ring);
+    std::vector<const uint8_t*> pixels(fw.taps);
+    int64_t plane = -1, next = 0;  // next: the first input row of `plane` not yet in the ring
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t p = r / Ho, oh = r % Ho;
+      if (p != plane) {
+        plane = p;
+        next = 0;
+      }
+      const int64_t s = fh.start[oh], n = fh.count[oh];
+      // The rows this window adds, four at a time where there are four.
+      int64_t ih = std::max(next, s);
+      for (; ih < s + n; ih += ih + 4 <= s + n ? 4 : 1) {
+        const uint8_t* src[4];
+        int16_t* dst[4];
+        for (int64_t j = 0; j < 4 && ih + j < s + n; ++j) {
+          src[j] = in + (p * Hi + ih + j) * in_row;
+          dst[j] = mid.data() + ((ih + j) % ring) * mid_row;
+        }
+        if (ih + 4 <= s + n) {
+          horizontal_fixed<4>(src, dst, Wi, C, fw, Wo, w_round, pixels);
+        } else {
+          horizontal_fixed<1>(src, dst, Wi, C, fw, Wo, w_round, pixels);
+        }
+      }
+      next = std::max(next, s + n);
+      for (int64_t k = 0; k < n; ++k) {
+        rows[k] = mid.data() + ((s + k) % ring) * mid_row;
+      }
+      weighted_sum(rows.data(), fh.weight.data() + oh * fh.taps, n, mid_row, out + r * mid_row, h_round);
+    }
+  });
+}
+
+}  // namespace TORCHRESAMPLE_ISA
+}  // namespace torchresample
