@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #ifndef TORCHRESAMPLE_ISA
@@ -140,6 +141,50 @@ void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t 
   }
 }
 
+// acc[i] = (first ? 0 : acc[i]) + sum_k w[k] * src[k][i], the sum taken in k order (the same bits as one tap
+// at a time) but four sources per pass, so that acc is loaded and stored once per four taps.
+template <int kN, typename src_t, typename acc_t>
+void blend_group(const src_t* const* src, const acc_t* w, int64_t len, acc_t* __restrict acc, bool first) {
+  const src_t* __restrict s0 = src[0];
+  const src_t* __restrict s1 = src[kN > 1 ? 1 : 0];
+  const src_t* __restrict s2 = src[kN > 2 ? 2 : 0];
+  const src_t* __restrict s3 = src[kN > 3 ? 3 : 0];
+  const acc_t w0 = w[0], w1 = w[kN > 1 ? 1 : 0], w2 = w[kN > 2 ? 2 : 0], w3 = w[kN > 3 ? 3 : 0];
+  for (int64_t i = 0; i < len; ++i) {
+    acc_t v = first ? w0 * static_cast<acc_t>(s0[i]) : acc[i] + w0 * static_cast<acc_t>(s0[i]);
+    if (kN > 1) {
+      v += w1 * static_cast<acc_t>(s1[i]);
+    }
+    if (kN > 2) {
+      v += w2 * static_cast<acc_t>(s2[i]);
+    }
+    if (kN > 3) {
+      v += w3 * static_cast<acc_t>(s3[i]);
+    }
+    acc[i] = v;
+  }
+}
+
+template <typename src_t, typename acc_t>
+void blend(const src_t* const* src, const acc_t* w, int64_t n, int64_t len, acc_t* acc) {
+  for (int64_t k = 0; k < n; k += 4) {
+    const bool first = k == 0;
+    switch (std::min<int64_t>(n - k, 4)) {
+      case 1:
+        blend_group<1>(src + k, w + k, len, acc, first);
+        break;
+      case 2:
+        blend_group<2>(src + k, w + k, len, acc, first);
+        break;
+      case 3:
+        blend_group<3>(src + k, w + k, len, acc, first);
+        break;
+      default:
+        blend_group<4>(src + k, w + k, len, acc, first);
+    }
+  }
+}
+
 // Note [pixel path]: one output row of channels_last pixels, each the sum of its D, H and W taps read straight
 // from the input rows (first_row + kd * plane_stride + kh * row_stride), in chunks of channels.
 template <typename scalar_t, typename acc_t>
@@ -147,38 +192,38 @@ void pixel_taps(const scalar_t* first_row, scalar_t* dst, int64_t nd, int64_t nh
                 int64_t plane_stride, int64_t row_stride, const PlanView<acc_t>& pw, int64_t out_w, int64_t channels) {
   constexpr int64_t kChunk = 64;
   acc_t acc[kChunk];
+  const scalar_t* src[16];  // the path takes at most 16 taps
+  acc_t w[16];
   for (int64_t ow = 0; ow < out_w; ++ow) {
     const int64_t nw = pw.count[ow];
     const acc_t* ww = pw.weight + ow * pw.taps;
     const scalar_t* col = first_row + pw.start[ow] * channels;
     scalar_t* out_px = dst + ow * channels;
-    for (int64_t c0 = 0; c0 < channels; c0 += kChunk) {
-      const int64_t m = std::min(kChunk, channels - c0);
-      bool first = true;
-      for (int64_t kd = 0; kd < nd; ++kd) {
-        for (int64_t kh = 0; kh < nh; ++kh) {
-          const scalar_t* px = col + kd * plane_stride + kh * row_stride + c0;
-          for (int64_t kw = 0; kw < nw; ++kw) {
-            const acc_t w = wd[kd] * wh[kh] * ww[kw];
-            const scalar_t* src = px + kw * channels;
-            if (first) {
-              for (int64_t c = 0; c < m; ++c) {
-                acc[c] = w * static_cast<acc_t>(src[c]);
-              }
-              first = false;
-            } else {
-              for (int64_t c = 0; c < m; ++c) {
-                acc[c] += w * static_cast<acc_t>(src[c]);
-              }
-            }
-          }
+    int64_t n = 0;
+    for (int64_t kd = 0; kd < nd; ++kd) {
+      for (int64_t kh = 0; kh < nh; ++kh) {
+        for (int64_t kw = 0; kw < nw; ++kw, ++n) {
+          src[n] = col + kd * plane_stride + kh * row_stride + kw * channels;
+          w[n] = wd[kd] * wh[kh] * ww[kw];
         }
       }
-      if (first) {
-        std::fill(acc, acc + m, acc_t(0));
+    }
+    for (int64_t c0 = 0; c0 < channels; c0 += kChunk) {
+      const int64_t m = std::min(kChunk, channels - c0);
+      // Float and double sum straight into the output (a copy from acc becomes a slow `rep movs`).
+      acc_t* sum = std::is_same_v<scalar_t, acc_t> ? reinterpret_cast<acc_t*>(out_px + c0) : acc;
+      if (n == 0) {
+        std::fill(sum, sum + m, acc_t(0));
+      } else {
+        blend(src, w, n, m, sum);
       }
-      for (int64_t c = 0; c < m; ++c) {
-        out_px[c0 + c] = store<scalar_t>(acc[c]);
+      if constexpr (!std::is_same_v<scalar_t, acc_t>) {
+        for (int64_t c = 0; c < m; ++c) {
+          out_px[c0 + c] = store<scalar_t>(acc[c]);
+        }
+      }
+      for (int64_t k = 0; k < n; ++k) {
+        src[k] += kChunk;
       }
     }
   }
@@ -222,6 +267,8 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const bool pixel_path = C > 1 && !w_identity && pd.taps * ph.taps * pw.taps <= 16;
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     std::vector<acc_t> buf(pixel_path ? 0 : in_row);
+    std::vector<const scalar_t*> rows(pd.taps * ph.taps);
+    std::vector<acc_t> row_weight(pd.taps * ph.taps);
     RowCursor cur(begin, Do, Ho);
     for (int64_t r = begin; r < end; ++r, cur.next()) {
       const int64_t b = cur.b, od = cur.od, oh = cur.oh;
@@ -244,25 +291,15 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
         pixel_taps<scalar_t, acc_t>(first_row, dst, nd, nh, wd, wh, Hi * in_row, in_row, pw, Wo, C);
         continue;
       }
-      acc_t* acc = buf.data();
-      bool first = true;
+      int64_t n = 0;
       for (int64_t kd = 0; kd < nd; ++kd) {
-        for (int64_t kh = 0; kh < nh; ++kh) {
-          const acc_t wk = wd[kd] * wh[kh];
-          const scalar_t* src = first_row + (kd * Hi + kh) * in_row;
-          if (first) {
-            for (int64_t i = 0; i < in_row; ++i) {
-              acc[i] = wk * static_cast<acc_t>(src[i]);
-            }
-            first = false;
-          } else {
-            for (int64_t i = 0; i < in_row; ++i) {
-              acc[i] += wk * static_cast<acc_t>(src[i]);
-            }
-          }
+        for (int64_t kh = 0; kh < nh; ++kh, ++n) {
+          rows[n] = first_row + (kd * Hi + kh) * in_row;
+          row_weight[n] = wd[kd] * wh[kh];
         }
       }
-      horizontal<acc_t, scalar_t, acc_t>(acc, dst, pw, Wo, C, w_identity, acc_t(1));
+      blend(rows.data(), row_weight.data(), n, in_row, buf.data());
+      horizontal<acc_t, scalar_t, acc_t>(buf.data(), dst, pw, Wo, C, w_identity, acc_t(1));
     }
   });
 }
