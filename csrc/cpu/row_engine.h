@@ -125,6 +125,13 @@ void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t 
   switch (channels) {
     case 1:
       switch (p.taps) {
+        case 1:
+          // One tap or none (an unread gradient, weight 0): a plain gather, without the general loop's branches.
+          for (int64_t ow = 0; ow < out_w; ++ow) {
+            const acc_t v = p.weight[ow] * static_cast<acc_t>(row[p.start[ow]]);
+            dst[ow] = store<out_t>((p.count[ow] ? v : acc_t(0)) * scale);
+          }
+          return;
         case 2:
           return horizontal_gather<2>(row, dst, p, out_w, scale);
         case 4:
