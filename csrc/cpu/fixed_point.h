@@ -67,6 +67,21 @@ inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_
   return f;
 }
 
+// Whether the W pass of a cubic or Lanczos plan may run in fixed point: its intermediate is rounded to an
+// integer, and a weight near 1 (interpolating, not antialiasing) leaves int16 only 14 fraction bits, whose
+// error flips that rounding often enough for the vertical pass to add flips up to 2 away from the float
+// result. Windows whose weights stay under 1/4 (downscales by 4 and more: image thumbnails) keep 17+ bits.
+inline bool fixed_point_w_pass_is_exact(const AxisPlan<float>& p) {
+  for (int64_t o = 0; o < p.out_size; ++o) {
+    for (int64_t k = 0; k < p.count[o]; ++k) {
+      if (std::abs(p.weight[o * p.taps + k]) >= 0.25f) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 // How a pass turns an int32 sum into its stored value: (sum + half) >> shift, clamped to [lo, hi].
 struct Rounding {
   int shift;

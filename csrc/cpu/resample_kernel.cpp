@@ -1,6 +1,7 @@
 // CPU resample ops: glue to the row engine (forward, and backward on transposed plans).
 #include "../common/allocate.h"
 #include "../common/resample_glue.h"
+#include "fixed_point.h"
 #include "row_engine_dispatch.h"
 
 #include <ATen/Dispatch.h>
@@ -29,8 +30,9 @@ bool use_avx2_engine() {
 
 namespace {
 
-// uint8 with a resampled D axis (beyond torch, which has no 3-D uint8 kernel): the float row engine, with
-// Note [uint8 passes]: for cubic and Lanczos, W into a uint8 intermediate first, then D and H.
+// uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel), and
+// cubic/Lanczos W passes too sharp for fixed point (fixed_point_w_pass_is_exact). Note [uint8 passes]: for
+// cubic and Lanczos, W into a uint8 intermediate first, then D and H.
 void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<float>, 3>& plans) {
   const ResampleGeometry& g = call.geometry;
   const uint8_t* src = call.source.const_data_ptr<uint8_t>();
@@ -60,9 +62,10 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   const bool nearest = call.filter == Filter::Nearest || call.filter == Filter::NearestExact;
   if (input.scalar_type() == at::kByte && !nearest) {
     const auto plans = call_plans<float>(call);
-    if (plans[0].is_identity()) {
+    const bool rounded_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
+    if (plans[0].is_identity() && (!rounded_mid || fixed_point_w_pass_is_exact(plans[2]))) {
       uint8_rows(call.source.const_data_ptr<uint8_t>(), call.result.mutable_data_ptr<uint8_t>(), g, plans,
-                 call.filter == Filter::Cubic || call.filter == Filter::Lanczos);
+                 rounded_mid);
     } else {
       resample_uint8_volume(call, plans);
     }
