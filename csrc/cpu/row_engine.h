@@ -148,14 +148,15 @@ void horizontal(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_t 
   }
 }
 
-// acc[i] = (kFirst ? 0 : acc[i]) + sum_k w[k] * src[k][i], the sum taken in k order (the same bits as one
-// tap at a time) but kN sources per pass, so that acc is loaded and stored once per kN taps.
+// acc[i] = (kFirst ? 0 : acc[i]) + sum_k w[k] * src[k][offset + i], the sum taken in k order (the same bits as
+// one tap at a time) but kN sources per pass, so that acc is loaded and stored once per kN taps.
 template <int kN, bool kFirst, typename src_t, typename acc_t>
-C10_ALWAYS_INLINE void blend_group(const src_t* const* src, const acc_t* w, int64_t len, acc_t* __restrict acc) {
-  const src_t* __restrict s0 = src[0];
-  const src_t* __restrict s1 = src[kN > 1 ? 1 : 0];
-  const src_t* __restrict s2 = src[kN > 2 ? 2 : 0];
-  const src_t* __restrict s3 = src[kN > 3 ? 3 : 0];
+C10_ALWAYS_INLINE void blend_group(const src_t* const* src, const acc_t* w, int64_t offset, int64_t len,
+                                   acc_t* __restrict acc) {
+  const src_t* __restrict s0 = src[0] + offset;
+  const src_t* __restrict s1 = src[kN > 1 ? 1 : 0] + offset;
+  const src_t* __restrict s2 = src[kN > 2 ? 2 : 0] + offset;
+  const src_t* __restrict s3 = src[kN > 3 ? 3 : 0] + offset;
   const acc_t w0 = w[0], w1 = w[kN > 1 ? 1 : 0], w2 = w[kN > 2 ? 2 : 0], w3 = w[kN > 3 ? 3 : 0];
   for (int64_t i = 0; i < len; ++i) {
     acc_t v = kFirst ? w0 * static_cast<acc_t>(s0[i]) : acc[i] + w0 * static_cast<acc_t>(s0[i]);
@@ -172,26 +173,27 @@ C10_ALWAYS_INLINE void blend_group(const src_t* const* src, const acc_t* w, int6
   }
 }
 
-// acc[i] = sum_k w[k] * src[k][i] over n >= 1 sources, `group` (1 or 4) of them per pass.
+// acc[i] = sum_k w[k] * src[k][offset + i] over n >= 1 sources, `group` (1 or 4) of them per pass.
 template <typename src_t, typename acc_t>
-void blend(const src_t* const* src, const acc_t* w, int64_t n, int64_t len, acc_t* acc, int64_t group = 4) {
+void blend(const src_t* const* src, const acc_t* w, int64_t n, int64_t offset, int64_t len, acc_t* acc,
+           int64_t group = 4) {
   if (group == 1) {
-    blend_group<1, true>(src, w, len, acc);
+    blend_group<1, true>(src, w, offset, len, acc);
     for (int64_t k = 1; k < n; ++k) {
-      blend_group<1, false>(src + k, w + k, len, acc);
+      blend_group<1, false>(src + k, w + k, offset, len, acc);
     }
     return;
   }
   const auto step = [&](int64_t k, auto first) {
     switch (std::min<int64_t>(n - k, 4)) {
       case 1:
-        return blend_group<1, decltype(first)::value>(src + k, w + k, len, acc);
+        return blend_group<1, decltype(first)::value>(src + k, w + k, offset, len, acc);
       case 2:
-        return blend_group<2, decltype(first)::value>(src + k, w + k, len, acc);
+        return blend_group<2, decltype(first)::value>(src + k, w + k, offset, len, acc);
       case 3:
-        return blend_group<3, decltype(first)::value>(src + k, w + k, len, acc);
+        return blend_group<3, decltype(first)::value>(src + k, w + k, offset, len, acc);
       default:
-        return blend_group<4, decltype(first)::value>(src + k, w + k, len, acc);
+        return blend_group<4, decltype(first)::value>(src + k, w + k, offset, len, acc);
     }
   };
   step(0, std::true_type{});
@@ -200,48 +202,115 @@ void blend(const src_t* const* src, const acc_t* w, int64_t n, int64_t len, acc_
   }
 }
 
-// Note [pixel path]: one output row of channels_last pixels, each the sum of its D, H and W taps read straight
-// from the input rows (first_row + kd * plane_stride + kh * row_stride), in chunks of channels.
-template <typename scalar_t, typename acc_t>
-void pixel_taps(const scalar_t* first_row, scalar_t* dst, int64_t nd, int64_t nh, const acc_t* wd, const acc_t* wh,
-                int64_t plane_stride, int64_t row_stride, const PlanView<acc_t>& pw, int64_t out_w, int64_t channels) {
+// blend over a tap count known at compile time: groups of four, the sources' pointers kept in registers.
+template <int kN, typename src_t, typename acc_t>
+C10_ALWAYS_INLINE void blend_fixed(const src_t* const* src, const acc_t* w, int64_t offset, int64_t len, acc_t* acc) {
+  blend_group<std::min(kN, 4), true>(src, w, offset, len, acc);
+  if constexpr (kN > 4) {
+    blend_group<std::min(kN - 4, 4), false>(src + 4, w + 4, offset, len, acc);
+  }
+  if constexpr (kN > 8) {
+    blend_group<std::min(kN - 8, 4), false>(src + 8, w + 8, offset, len, acc);
+  }
+  if constexpr (kN > 12) {
+    blend_group<std::min(kN - 12, 4), false>(src + 12, w + 12, offset, len, acc);
+  }
+}
+
+// One channels_last output pixel: the sum over its n taps (src, w), written to out_px in chunks of channels
+// through an accumulator of acc_t (float and double sum straight into the output: a copy from a separate
+// accumulator becomes a slow `rep movs`).
+template <int kN, typename scalar_t, typename acc_t>
+C10_ALWAYS_INLINE void pixel_sum(const scalar_t* const* src, const acc_t* w, int64_t n, scalar_t* out_px,
+                                 int64_t channels) {
+  constexpr bool kDirect = std::is_same_v<scalar_t, acc_t>;
   constexpr int64_t kChunk = 64;
-  acc_t acc[kChunk];
-  const scalar_t* src[16];  // the path takes at most 16 taps
-  acc_t w[16];
-  for (int64_t ow = 0; ow < out_w; ++ow) {
-    const int64_t nw = pw.count[ow];
-    const acc_t* ww = pw.weight + ow * pw.taps;
-    const scalar_t* col = first_row + pw.start[ow] * channels;
-    scalar_t* out_px = dst + ow * channels;
-    int64_t n = 0;
-    for (int64_t kd = 0; kd < nd; ++kd) {
-      for (int64_t kh = 0; kh < nh; ++kh) {
-        for (int64_t kw = 0; kw < nw; ++kw, ++n) {
-          src[n] = col + kd * plane_stride + kh * row_stride + kw * channels;
-          w[n] = wd[kd] * wh[kh] * ww[kw];
-        }
-      }
+  acc_t acc[kDirect ? 1 : kChunk];
+  const int64_t chunk = kDirect ? channels : kChunk;
+  for (int64_t c0 = 0; c0 < channels; c0 += chunk) {
+    const int64_t m = std::min(chunk, channels - c0);
+    acc_t* sum = kDirect ? reinterpret_cast<acc_t*>(out_px + c0) : acc;
+    if constexpr (kN > 0) {
+      blend_fixed<kN>(src, w, c0, m, sum);
+    } else if (n == 0) {
+      std::fill(sum, sum + m, acc_t(0));
+    } else {
+      blend(src, w, n, c0, m, sum);
     }
-    for (int64_t c0 = 0; c0 < channels; c0 += kChunk) {
-      const int64_t m = std::min(kChunk, channels - c0);
-      // Float and double sum straight into the output (a copy from acc becomes a slow `rep movs`).
-      acc_t* sum = std::is_same_v<scalar_t, acc_t> ? reinterpret_cast<acc_t*>(out_px + c0) : acc;
-      if (n == 0) {
-        std::fill(sum, sum + m, acc_t(0));
-      } else {
-        blend(src, w, n, m, sum);
-      }
-      if constexpr (!std::is_same_v<scalar_t, acc_t>) {
-        for (int64_t c = 0; c < m; ++c) {
-          out_px[c0 + c] = store<scalar_t>(acc[c]);
-        }
-      }
-      for (int64_t k = 0; k < n; ++k) {
-        src[k] += kChunk;
+    if constexpr (!kDirect) {
+      for (int64_t c = 0; c < m; ++c) {
+        out_px[c0 + c] = store<scalar_t>(acc[c]);
       }
     }
   }
+}
+
+// A pixel whose W window is not the plan's full tap count (borders, uneven windows): taps gathered at run time.
+template <typename scalar_t, typename acc_t>
+C10_NOINLINE void pixel_any(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const acc_t* ww,
+                            int64_t nw, int64_t col, scalar_t* out_px, int64_t channels) {
+  const scalar_t* src[16];  // the path takes at most 16 taps
+  acc_t w[16];
+  int64_t n = 0;
+  for (int64_t r = 0; r < nrows; ++r) {
+    for (int64_t kw = 0; kw < nw; ++kw, ++n) {
+      src[n] = rows[r] + col + kw * channels;
+      w[n] = row_w[r] * ww[kw];
+    }
+  }
+  pixel_sum<0>(src, w, n, out_px, channels);
+}
+
+// Note [pixel path]: one output row of channels_last pixels, each the sum of its taps read straight from the
+// input rows (D and H taps: `rows`, weighted by row_w; W taps: columns of those rows), in chunks of channels.
+// The loop is memory-bound, yet its speed follows the instructions spent per pixel: with the row and column
+// tap counts known at compile time (kRows, kCols > 0) the tap pointers stay in registers (a run-time count
+// kept them in memory and cost 40% on a x0.5 bilinear). Pixels with another W count take pixel_any.
+template <int kRows, int kCols, typename scalar_t, typename acc_t>
+void pixel_taps(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const PlanView<acc_t>& pw,
+                int64_t out_w, int64_t channels, scalar_t* dst) {
+  constexpr int kTaps = kRows * kCols;
+  const scalar_t* rp[kRows > 0 ? kRows : 1];
+  acc_t rw[kRows > 0 ? kRows : 1];
+  for (int r = 0; r < kRows; ++r) {
+    rp[r] = rows[r];
+    rw[r] = row_w[r];
+  }
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    const acc_t* ww = pw.weight + ow * pw.taps;
+    const int64_t col = pw.start[ow] * channels;
+    scalar_t* out_px = dst + ow * channels;
+    if (kTaps == 0 || pw.count[ow] != kCols) {
+      pixel_any(rows, row_w, nrows, ww, pw.count[ow], col, out_px, channels);
+      continue;
+    }
+    const scalar_t* src[kTaps > 0 ? kTaps : 1];
+    acc_t w[kTaps > 0 ? kTaps : 1];
+    for (int r = 0; r < kRows; ++r) {
+      for (int kw = 0; kw < kCols; ++kw) {
+        src[r * kCols + kw] = rp[r] + col + kw * channels;
+        w[r * kCols + kw] = rw[r] * ww[kw];
+      }
+    }
+    pixel_sum<kTaps>(src, w, kTaps, out_px, channels);
+  }
+}
+
+// pixel_taps with the tap counts of the common filters made compile-time constants: linear (2 x 2 in 2-D,
+// 4 x 2 in 3-D), cubic (4 x 4) and area x0.5.
+template <typename scalar_t, typename acc_t>
+void pixel_row(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const PlanView<acc_t>& pw,
+               int64_t out_w, int64_t channels, scalar_t* dst) {
+  if (nrows == 2 && pw.taps == 2) {
+    return pixel_taps<2, 2>(rows, row_w, nrows, pw, out_w, channels, dst);
+  }
+  if (nrows == 4 && pw.taps == 2) {
+    return pixel_taps<4, 2>(rows, row_w, nrows, pw, out_w, channels, dst);
+  }
+  if (nrows == 4 && pw.taps == 4) {
+    return pixel_taps<4, 4>(rows, row_w, nrows, pw, out_w, channels, dst);
+  }
+  pixel_taps<0, 0>(rows, row_w, nrows, pw, out_w, channels, dst);
 }
 
 // Output rows in order as (batch, od, oh), stepped rather than divided out per row.
@@ -307,10 +376,6 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
         std::fill(dst, dst + out_row, store<scalar_t>(acc_t(0)));
         continue;
       }
-      if (pixel_path) {
-        pixel_taps<scalar_t, acc_t>(first_row, dst, nd, nh, wd, wh, Hi * in_row, in_row, pw, Wo, C);
-        continue;
-      }
       int64_t n = 0;
       for (int64_t kd = 0; kd < nd; ++kd) {
         for (int64_t kh = 0; kh < nh; ++kh, ++n) {
@@ -318,7 +383,11 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
           row_weight[n] = wd[kd] * wh[kh];
         }
       }
-      blend(rows.data(), row_weight.data(), n, in_row, buf.data(), in_row >= kInterleavedRow ? 4 : 1);
+      if (pixel_path) {
+        pixel_row<scalar_t, acc_t>(rows.data(), row_weight.data(), n, pw, Wo, C, dst);
+        continue;
+      }
+      blend(rows.data(), row_weight.data(), n, 0, in_row, buf.data(), in_row >= kInterleavedRow ? 4 : 1);
       horizontal<acc_t, scalar_t, acc_t>(buf.data(), dst, pw, Wo, C, w_identity, acc_t(1));
     }
   });
