@@ -61,8 +61,20 @@ AxisPlan<T> build_plan(const AxisFilter<T>& f) {
   p.start.resize(f.out);
   p.count.resize(f.out);
   p.weight.assign(f.out * f.max_taps, T(0));
+  int64_t widest = 1;
   for (int64_t o = 0; o < f.out; ++o) {
     p.start[o] = axis_taps<T>(f, o, p.weight.data() + o * p.taps, p.count[o]);
+    widest = std::max(widest, p.count[o]);
+  }
+  if (widest < p.taps) {
+    // The filter's bound can exceed every window (antialias upsampling: a triangle of radius 1 bounds 3 taps,
+    // windows hold 2). Kernels pick their unrolled loops by `taps`, so the plan keeps only what is used.
+    std::vector<T> packed(f.out * widest);
+    for (int64_t o = 0; o < f.out; ++o) {
+      std::copy_n(p.weight.begin() + o * p.taps, widest, packed.begin() + o * widest);
+    }
+    p.weight = std::move(packed);
+    p.taps = widest;
   }
   return p;
 }
