@@ -205,12 +205,14 @@ def _image_library_callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[
 
 
 def steady_allocator() -> bool:
-    """Pin glibc's large-allocation thresholds (the same for torch and ours): blocks up to 32 MiB come from the
-    heap and are never trimmed, so they are reused warm; larger ones are always fresh mmap pages.
+    """Serve every CPU allocation from glibc's heap and never trim it (the same for torch and ours): after its
+    first call, every op writes its output to warm pages, so cases time the kernels rather than page faults.
 
-    By default glibc moves its mmap threshold up as blocks are freed and trims the heap top, so whether an
-    output lands on warm or freshly faulted pages depends on which op freed what before: one op of a pair
-    would time 3-4x faster than the other at random. Returns whether it could (glibc only)."""
+    By default glibc maps large blocks fresh (page faults cost a 128 MiB output ~35 ms here) and moves its
+    mmap threshold as blocks are freed, so whether an output landed on warm or fresh pages depended on which
+    op freed what before: one op of a pair timed 3-4x faster than the other at random, and pinning only the
+    threshold still left blocks of exactly 32 MiB (a float32 8x64x128x128 gradient) to chance. Returns
+    whether it could (glibc only)."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
@@ -219,8 +221,8 @@ def steady_allocator() -> bool:
         return False
     if mallopt is None:
         return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 1 << 30))
+    m_trim_threshold, m_mmap_max = -1, -4
+    return bool(mallopt(m_mmap_max, 0)) and bool(mallopt(m_trim_threshold, 1 << 30))
 
 
 def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=print) -> List[Case]:
