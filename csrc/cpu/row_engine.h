@@ -429,9 +429,17 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1));
   at::parallel_for(0, g.batch * Do * Ho, grain, [&](int64_t begin, int64_t end) {
     RowCursor cur(begin, Do, Ho);
+    const scalar_t* previous = nullptr;  // the source of this thread's previous output row
     for (int64_t r = begin; r < end; ++r, cur.next()) {
       const scalar_t* src = in + ((cur.b * Di + sd[cur.od]) * Hi + sh[cur.oh]) * in_row;
       scalar_t* dst = out + r * out_row;
+      if (src == previous) {
+        // The same input row as the row above (upsampling along H or D): one contiguous copy of that output
+        // row instead of a gather.
+        std::memcpy(dst, dst - out_row, out_row * sizeof(scalar_t));
+        continue;
+      }
+      previous = src;
       if (w_identity) {
         std::memcpy(dst, src, out_row * sizeof(scalar_t));
       } else if (C == 1) {
