@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torchresample
 
 from conftest import LINEAR, make_input, ours
 
@@ -82,3 +83,30 @@ def test_deterministic_across_thread_counts(mode, antialias):
     for results in runs.values():
         (y0, g0), rest = results[0], results[1:]
         assert all(torch.equal(y0, y) and torch.equal(g0, g) for y, g in rest)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: torchresample.interpolate(x, scale_factor=2.0, mode="bilinear"),
+        lambda x: torchresample.functional.pixel_shuffle(x, 2),
+        lambda x: torchresample.functional.pixel_unshuffle(x, 2),
+        lambda x: torchresample.functional.max_unpool2d(x, torch.arange(16).view(1, 1, 4, 4).repeat(1, 4, 1, 1), 1),
+    ],
+    ids=["resample", "pixel_shuffle", "pixel_unshuffle", "max_unpool"],
+)
+def test_graph_recorded_only_when_a_gradient_can_flow(op):
+    # The autograd kernels skip the graph node when nothing requires grad: the result must say so exactly as
+    # torch's own ops do, and a recorded node must still give the gradient.
+    x = torch.randn(1, 4, 4, 4, dtype=torch.float64)
+    plain = op(x)
+    assert not plain.requires_grad and plain.grad_fn is None
+    x.requires_grad_(True)
+    with torch.no_grad():
+        assert op(x).grad_fn is None
+    with torch.inference_mode():
+        assert not op(x).requires_grad
+    recorded = op(x)
+    assert recorded.requires_grad and recorded.grad_fn is not None
+    assert torch.equal(recorded.detach(), plain)
+    torch.autograd.gradcheck(op, (x,))

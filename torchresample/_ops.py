@@ -18,6 +18,11 @@ __all__ = [
 ]
 
 
+# The op itself, for callers that already hold its argument lists (interpolate: a small resize spends more time
+# in Python than in the kernel).
+resample_op = torch.ops.torchresample.resample.default
+
+
 def resample(
     input: Tensor,
     output_size: Sequence[int],
@@ -32,9 +37,7 @@ def resample(
     ``scales`` is empty or holds, per spatial axis, the scale factor the kernels use as torch's upsample
     ops use theirs (a value <= 0 means "none": the kernel uses ``in / out``).
     """
-    return torch.ops.torchresample.resample.default(
-        input, list(output_size), filter, align_corners, [float(s) for s in scales], antialias
-    )
+    return resample_op(input, list(output_size), filter, align_corners, [float(s) for s in scales], antialias)
 
 
 def resample_backward(

@@ -58,14 +58,15 @@ def _is_integer(x) -> bool:
 
 def _is_real(x) -> bool:
     """What torch's argument parser takes as a scale factor: a real number (a tensor is refused)."""
-    return isinstance(x, (numbers.Real, torch.SymFloat, torch.SymInt))
+    # float and int first: the abstract-class check costs more than the rest of a small resize's Python.
+    return type(x) in (float, int) or isinstance(x, (numbers.Real, torch.SymFloat, torch.SymInt))
 
 
-def _truncate_to_int(n, scale: float):
+def _truncate_to_int(n, scale: float, compiling: bool):
     """``int64(n * scale)`` as torch's C++ computes an output size from a scale factor (double, truncated)."""
     # Dynamo sees a symbolic size as an int; the float checks below would break the graph, so traced code takes
     # the symbolic path, as torch's interpolate does.
-    if isinstance(n, int) and not torch.compiler.is_compiling():
+    if isinstance(n, int) and not compiling:
         value = float(n) * float(scale)
         if not math.isfinite(value) or abs(value) >= 2.0**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
@@ -192,13 +193,15 @@ def interpolate(
 
     if output_size is None:
         assert scale_factors is not None
-        output_size = [_truncate_to_int(input.size(i + 2), scale_factors[i]) for i in range(dim)]
-    scales: Tuple[float, ...] = tuple(float(s) for s in scale_factors) if scale_factors is not None else ()
+        compiling = torch.compiler.is_compiling()
+        shape = input.shape
+        output_size = [_truncate_to_int(shape[i + 2], scale_factors[i], compiling) for i in range(dim)]
+    scales: List[float] = [float(s) for s in scale_factors] if scale_factors is not None else []
     for n in output_size:
         if isinstance(n, int) and not -(2**63) <= n < 2**63:
             # As torch's argument parser, which cannot unpack it into an int64 (a recomputed size from a huge scale).
             raise TypeError(f"output size {n} does not fit in int64 (scale_factor too large?)")
-    return _ops.resample(input, output_size, filter_name, bool(align_corners), scales, antialias)
+    return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias))
 
 
 def _raise_rank_error(ndim: int, mode: str, tied_rank: Optional[int]) -> None:

@@ -1,4 +1,6 @@
 // Autograd of the max_unpool ops: the scatter and the gather at the same indices are each other's transpose.
+#include "record.h"
+
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/autograd.h>
 #include <torch/library.h>
@@ -62,11 +64,11 @@ class MaxUnpoolBackwardFunction : public torch::autograd::Function<MaxUnpoolBack
 };
 
 at::Tensor max_unpool_autograd(const at::Tensor& self, const at::Tensor& indices, c10::SymIntArrayRef output_size) {
-  return MaxUnpoolFunction::apply(self, indices, output_size);
+  return apply_if_recorded<MaxUnpoolFunction>(self, call_max_unpool, self, indices, output_size);
 }
 
 at::Tensor max_unpool_backward_autograd(const at::Tensor& grad_output, const at::Tensor& indices) {
-  return MaxUnpoolBackwardFunction::apply(grad_output, indices);
+  return apply_if_recorded<MaxUnpoolBackwardFunction>(grad_output, call_max_unpool_backward, grad_output, indices);
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // Autograd of the pixel_shuffle ops: each is a permutation, whose gradient is the inverse permutation, the other op.
+#include "record.h"
+
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/autograd.h>
 #include <torch/library.h>
@@ -39,7 +41,7 @@ class ShuffleFunction : public torch::autograd::Function<ShuffleFunction<kShuffl
 
 template <bool kShuffle>
 at::Tensor shuffle_autograd(const at::Tensor& self, int64_t factor, int64_t spatial_dims) {
-  return ShuffleFunction<kShuffle>::apply(self, factor, spatial_dims);
+  return apply_if_recorded<ShuffleFunction<kShuffle>>(self, call_shuffle<kShuffle>, self, factor, spatial_dims);
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // Autograd of the resample ops: the operator is linear, so each op's gradient is the other op.
+#include "record.h"
+
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/autograd.h>
 #include <torch/library.h>
@@ -15,13 +17,16 @@ using torch::autograd::variable_list;
 using ResampleSig = at::Tensor(const at::Tensor&, c10::SymIntArrayRef, c10::string_view, bool, c10::ArrayRef<double>,
                                bool);
 
-// Through the dispatcher, so that a gradient taken with create_graph=True is itself differentiable.
-at::Tensor dispatch(const char* name, const at::Tensor& x, c10::SymIntArrayRef size, c10::string_view filter,
-                    bool align_corners, c10::ArrayRef<double> scales, bool antialias) {
-  return c10::Dispatcher::singleton()
-      .findSchemaOrThrow(name, "")
-      .typed<ResampleSig>()
-      .call(x, size, filter, align_corners, scales, antialias);
+// Through the dispatcher, so that a gradient taken with create_graph=True is itself differentiable. kForwardOp:
+// resample, else resample_backward; the handle is looked up once (a lookup hashes the name on every call).
+template <bool kForwardOp>
+at::Tensor dispatch(const at::Tensor& x, c10::SymIntArrayRef size, c10::string_view filter, bool align_corners,
+                    c10::ArrayRef<double> scales, bool antialias) {
+  static const auto op =
+      c10::Dispatcher::singleton()
+          .findSchemaOrThrow(kForwardOp ? "torchresample::resample" : "torchresample::resample_backward", "")
+          .typed<ResampleSig>();
+  return op.call(x, size, filter, align_corners, scales, antialias);
 }
 
 std::vector<c10::SymInt> to_sizes(const c10::IValue& v) {
@@ -46,15 +51,13 @@ class ResampleFunction : public torch::autograd::Function<ResampleFunction<kForw
     ctx->saved_data["scales"] = std::vector<double>(scales.begin(), scales.end());
     ctx->saved_data["antialias"] = antialias;
     at::AutoDispatchBelowADInplaceOrView guard;
-    return {dispatch(kForward ? "torchresample::resample" : "torchresample::resample_backward", x, size, filter,
-                     align_corners, scales, antialias)};
+    return {dispatch<kForward>(x, size, filter, align_corners, scales, antialias)};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto size = to_sizes(ctx->saved_data["size"]);
     const auto scales = ctx->saved_data["scales"].toDoubleVector();
-    const at::Tensor grad = dispatch(kForward ? "torchresample::resample_backward" : "torchresample::resample",
-                                     grads[0], size, ctx->saved_data["filter"].toStringRef(),
+    const at::Tensor grad = dispatch<!kForward>(grads[0], size, ctx->saved_data["filter"].toStringRef(),
                                      ctx->saved_data["align_corners"].toBool(), scales,
                                      ctx->saved_data["antialias"].toBool());
     return {grad, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
@@ -64,7 +67,8 @@ class ResampleFunction : public torch::autograd::Function<ResampleFunction<kForw
 template <bool kForward>
 at::Tensor resample_autograd(const at::Tensor& x, c10::SymIntArrayRef size, c10::string_view filter,
                              bool align_corners, c10::ArrayRef<double> scales, bool antialias) {
-  return ResampleFunction<kForward>::apply(x, size, filter, align_corners, scales, antialias)[0];
+  return apply_if_recorded<ResampleFunction<kForward>>(x, dispatch<kForward>, x, size, filter, align_corners, scales,
+                                                       antialias);
 }
 
 }  // namespace
