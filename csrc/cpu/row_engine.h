@@ -139,7 +139,8 @@ void gather_range(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_
 // the first `period` outputs (same weights) moved `stride` inputs on. Each of those outputs is then a fixed
 // stencil over a run of inputs with a constant step, which the compiler vectorises along the row; a gather
 // through the plan's indices stays one output at a time (x2 bilinear along W: 12x faster). The periods
-// taken: x2 and x4 upsampling (period 2, 4; stride 1), x0.5 and the backward of x2 (period 1, stride 2).
+// taken: x2 and x4 upsampling (period 2, 4; stride 1; 1, 2 or 4 taps), x0.5 and the backward of x2 (period 1,
+// stride 2; 2, 4 or 8 taps).
 struct PeriodicW {
   int64_t period = 0;  // 0: the plan has no usable period
   int64_t stride = 0;
@@ -147,7 +148,7 @@ struct PeriodicW {
 };
 
 constexpr bool periodic_kernel(int64_t period, int64_t stride, int64_t taps) {
-  return (stride == 1 && (period == 2 || period == 4) && (taps == 2 || taps == 4)) ||
+  return (stride == 1 && (period == 2 || period == 4) && (taps == 1 || taps == 2 || taps == 4)) ||
          (stride == 2 && period == 1 && (taps == 2 || taps == 4 || taps == 8));
 }
 
@@ -241,16 +242,22 @@ void horizontal_row(const row_t* row, out_t* dst, const PlanView<acc_t>& p, cons
           default:
             run(integral_constant<I, 1>{}, integral_constant<I, 2>{}, integral_constant<I, 8>{});
         }
-      } else if (P == 2) {
-        if (p.taps == 2) {
-          run(integral_constant<I, 2>{}, integral_constant<I, 1>{}, integral_constant<I, 2>{});
-        } else {
-          run(integral_constant<I, 2>{}, integral_constant<I, 1>{}, integral_constant<I, 4>{});
-        }
-      } else if (p.taps == 2) {
-        run(integral_constant<I, 4>{}, integral_constant<I, 1>{}, integral_constant<I, 2>{});
       } else {
-        run(integral_constant<I, 4>{}, integral_constant<I, 1>{}, integral_constant<I, 4>{});
+        const auto upsample = [&](auto period) {
+          switch (p.taps) {
+            case 1:
+              return run(period, integral_constant<I, 1>{}, integral_constant<I, 1>{});
+            case 2:
+              return run(period, integral_constant<I, 1>{}, integral_constant<I, 2>{});
+            default:
+              return run(period, integral_constant<I, 1>{}, integral_constant<I, 4>{});
+          }
+        };
+        if (P == 2) {
+          upsample(integral_constant<I, 2>{});
+        } else {
+          upsample(integral_constant<I, 4>{});
+        }
       }
       gather_range(row, dst + (to - begin), p, to, end, scale);
       return;
