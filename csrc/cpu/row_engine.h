@@ -4,6 +4,7 @@
 
 #include "../common/resample_glue.h"
 #include "../common/store.h"
+#include "periodic.h"
 #include "uint8_engine.h"
 
 #include <ATen/Parallel.h>
@@ -132,60 +133,6 @@ void gather_range(const row_t* row, out_t* dst, const PlanView<acc_t>& p, int64_
     default:
       return horizontal_gather<0>(row, dst, part, n, scale);
   }
-}
-
-// Note [periodic W plans]
-// Integer scale factors repeat their windows: outputs [first, end) read, period after period, the windows of
-// the first `period` outputs (same weights) moved `stride` inputs on. Each of those outputs is then a fixed
-// stencil over a run of inputs with a constant step, which the compiler vectorises along the row; a gather
-// through the plan's indices stays one output at a time (x2 bilinear along W: 12x faster). The periods
-// taken: x2 and x4 upsampling (period 2, 4; stride 1; 1, 2 or 4 taps), x0.5 and the backward of x2 (period 1,
-// stride 2; 2, 4 or 8 taps).
-struct PeriodicW {
-  int64_t period = 0;  // 0: the plan has no usable period
-  int64_t stride = 0;
-  int64_t first = 0, end = 0;  // end - first is a whole number of periods
-};
-
-constexpr bool periodic_kernel(int64_t period, int64_t stride, int64_t taps) {
-  return (stride == 1 && (period == 2 || period == 4) && (taps == 1 || taps == 2 || taps == 4)) ||
-         (stride == 2 && period == 1 && (taps == 2 || taps == 4 || taps == 8));
-}
-
-template <typename T>
-PeriodicW find_periodic(const PlanView<T>& p, int64_t out_w) {
-  for (const int64_t period : {1, 2, 4}) {
-    const int64_t mid = out_w / 2;
-    if (mid + period >= out_w) {
-      break;
-    }
-    const int64_t stride = p.start[mid + period] - p.start[mid];
-    if (!periodic_kernel(period, stride, p.taps)) {
-      continue;
-    }
-    // Output o repeats the window of o + period, moved by stride, with every tap used.
-    const auto repeats = [&](int64_t o) {
-      if (p.count[o] != p.taps || p.count[o + period] != p.taps || p.start[o + period] != p.start[o] + stride) {
-        return false;
-      }
-      return std::equal(p.weight + o * p.taps, p.weight + (o + 1) * p.taps, p.weight + (o + period) * p.taps);
-    };
-    if (!repeats(mid)) {
-      continue;
-    }
-    int64_t lo = mid, hi = mid;  // repeats(o) for o in [lo, hi]: outputs [lo, hi + period] are periodic
-    while (lo > 0 && repeats(lo - 1)) {
-      --lo;
-    }
-    while (hi + 1 + period < out_w && repeats(hi + 1)) {
-      ++hi;
-    }
-    const int64_t periods = (hi + period + 1 - lo) / period;
-    if (periods >= 8) {
-      return {period, stride, lo, lo + periods * period};
-    }
-  }
-  return {};
 }
 
 // Periods [i_begin, i_end) of a periodic W plan; dst points at output first + kPeriod * i_begin.
@@ -507,7 +454,8 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   // pixel's taps straight from the input beats a row buffer W*C wide, which outgrows L1. From 16 taps (cubic)
   // on, the separable passes' 4 + 4 multiply-adds per element beat 16 (bicubic x2: 11.2 -> 7.5 ms).
   const bool pixel_path = C > 1 && !w_identity && pd.taps * ph.taps * pw.taps < 16;
-  const PeriodicW periodic = C == 1 && !w_identity ? find_periodic(pw, Wo) : PeriodicW{};
+  const PeriodicW periodic =
+      C == 1 && !w_identity ? find_periodic(pw.start, pw.count, pw.weight, pw.taps, Wo) : PeriodicW{};
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     std::vector<acc_t> buf(pixel_path ? 0 : in_row);
     std::vector<const scalar_t*> rows(pd.taps * ph.taps);

@@ -5,6 +5,7 @@
 
 #include "../common/resample_glue.h"
 #include "fixed_point.h"
+#include "periodic.h"
 
 #include <ATen/Parallel.h>
 
@@ -110,7 +111,7 @@ inline int32_t window_sum(const uint8_t* src, int64_t stride, const int16_t* w, 
 // window's pixels. `pixels` is scratch of fw.taps pointers.
 template <int R, int C>
 void horizontal_pixels_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t in_w, const FixedPlan& fw,
-                             int64_t out_w, const Rounding& r) {
+                             int64_t ow_begin, int64_t ow_end, const Rounding& r) {
 #if defined(TORCHRESAMPLE_ISA_AVX2)
   const RoundingVec rounding(r);
   const int64_t step = C == 1 ? (fw.taps % 16 == 0 ? 16 : 8) : 4;  // a power of two
@@ -129,7 +130,7 @@ void horizontal_pixels_fixed(const uint8_t* const* rows, int16_t* const* dsts, i
   const __m256i shuffle = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask));
   const __m256i pair_index = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
 #endif
-  for (int64_t ow = 0; ow < out_w; ++ow) {
+  for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
     const int64_t start = fw.start[ow], n = fw.count[ow];
     const int16_t* w = fw.weight.data() + ow * fw.taps;
 #if defined(TORCHRESAMPLE_ISA_AVX2)
@@ -204,16 +205,85 @@ void horizontal_pixels_fixed(const uint8_t* const* rows, int16_t* const* dsts, i
   }
 }
 
+// Note [periodic W plans] in fixed point: outputs [first, end) of R rows of single-element pixels.
+template <int R, int kPeriod, int kStride, int kTaps>
+void periodic_fixed(const uint8_t* const* rows, int16_t* const* dsts, const FixedPlan& fw, const PeriodicW& per,
+                    const Rounding& r) {
+  int32_t w[kPeriod][kTaps];
+  int64_t base[kPeriod];
+  for (int j = 0; j < kPeriod; ++j) {
+    base[j] = fw.start[per.first + j];
+    for (int k = 0; k < kTaps; ++k) {
+      w[j][k] = fw.weight[(per.first + j) * fw.taps + k];
+    }
+  }
+  const int64_t periods = (per.end - per.first) / kPeriod;
+  for (int row = 0; row < R; ++row) {
+    int16_t* __restrict out = dsts[row] + per.first;
+    for (int64_t i = 0; i < periods; ++i) {
+      for (int j = 0; j < kPeriod; ++j) {
+        const uint8_t* __restrict src = rows[row] + base[j] + kStride * i;
+        int32_t sum = w[j][0] * src[0];
+        for (int k = 1; k < kTaps; ++k) {
+          sum += w[j][k] * src[k];
+        }
+        out[kPeriod * i + j] = static_cast<int16_t>(finish(sum, r));
+      }
+    }
+  }
+}
+
+template <int R>
+void periodic_fixed(const uint8_t* const* rows, int16_t* const* dsts, const FixedPlan& fw, int64_t taps,
+                    const PeriodicW& per, const Rounding& r) {
+  using std::integral_constant;
+  const auto run = [&](auto period, auto stride, auto k) {
+    periodic_fixed<R, decltype(period)::value, decltype(stride)::value, decltype(k)::value>(rows, dsts, fw, per, r);
+  };
+  if (per.stride == 2) {
+    switch (taps) {
+      case 2:
+        return run(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 2>{});
+      case 4:
+        return run(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 4>{});
+      default:
+        return run(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 8>{});
+    }
+  }
+  const auto upsample = [&](auto period) {
+    switch (taps) {
+      case 1:
+        return run(period, integral_constant<int, 1>{}, integral_constant<int, 1>{});
+      case 2:
+        return run(period, integral_constant<int, 1>{}, integral_constant<int, 2>{});
+      default:
+        return run(period, integral_constant<int, 1>{}, integral_constant<int, 4>{});
+    }
+  };
+  if (per.period == 2) {
+    upsample(integral_constant<int, 2>{});
+  } else {
+    upsample(integral_constant<int, 4>{});
+  }
+}
+
+// `taps`: the float plan's tap count (fw pads it); `per`: its periodic run (single-element pixels only).
 template <int R>
 void horizontal_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t in_w, int64_t C, const FixedPlan& fw,
-                      int64_t out_w, const Rounding& r, std::vector<const uint8_t*>& pixels) {
+                      int64_t taps, const PeriodicW& per, int64_t out_w, const Rounding& r,
+                      std::vector<const uint8_t*>& pixels) {
   switch (C) {
     case 1:
-      return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, out_w, r);
+      if (per.period > 0) {
+        horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, 0, per.first, r);
+        periodic_fixed<R>(rows, dsts, fw, taps, per, r);
+        return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, per.end, out_w, r);
+      }
+      return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, 0, out_w, r);
     case 3:
-      return horizontal_pixels_fixed<R, 3>(rows, dsts, in_w, fw, out_w, r);
+      return horizontal_pixels_fixed<R, 3>(rows, dsts, in_w, fw, 0, out_w, r);
     case 4:
-      return horizontal_pixels_fixed<R, 4>(rows, dsts, in_w, fw, out_w, r);
+      return horizontal_pixels_fixed<R, 4>(rows, dsts, in_w, fw, 0, out_w, r);
     default:
       for (int j = 0; j < R; ++j) {
         for (int64_t ow = 0; ow < out_w; ++ow) {
@@ -238,6 +308,9 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
   const int mid_bits = clip_intermediate ? 0 : 7;
   const int64_t w_step = C == 1 ? (plans[2].taps <= 8 ? 8 : 16) : (C == 3 || C == 4 ? 4 : 1);
   const FixedPlan fw = fixed_point_plan(plans[2], w_step, 255);
+  const AxisPlan<float>& pw = plans[2];
+  const PeriodicW periodic =
+      C == 1 ? find_periodic(pw.start.data(), pw.count.data(), pw.weight.data(), pw.taps, Wo) : PeriodicW{};
   const FixedPlan fh = fixed_point_plan(plans[1], 1, clip_intermediate ? 255 : 32767);
   const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, clip_intermediate ? 255 : 32767};
   const Rounding h_round{fh.shift + mid_bits, 0, 255};
@@ -266,9 +339,9 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
           dst[j] = mid.data() + ((ih + j) % ring) * mid_row;
         }
         if (ih + 4 <= s + n) {
-          horizontal_fixed<4>(src, dst, Wi, C, fw, Wo, w_round, pixels);
+          horizontal_fixed<4>(src, dst, Wi, C, fw, pw.taps, periodic, Wo, w_round, pixels);
         } else {
-          horizontal_fixed<1>(src, dst, Wi, C, fw, Wo, w_round, pixels);
+          horizontal_fixed<1>(src, dst, Wi, C, fw, pw.taps, periodic, Wo, w_round, pixels);
         }
       }
       next = std::max(next, s + n);
