@@ -14,8 +14,12 @@ namespace torchresample {
 template <typename out_t, typename acc_t>
 C10_HOST_DEVICE inline out_t store(acc_t v) {
   if constexpr (std::is_same_v<out_t, uint8_t>) {
-    v = v < acc_t(0) ? acc_t(0) : (v > acc_t(255) ? acc_t(255) : v);
-    return static_cast<uint8_t>(v + acc_t(0.5));
+    // Rounded, then saturated in integers: the same bits as saturating first, and loops of it vectorise (float
+    // comparisons kept them scalar). A uint8 result is a weighted sum of uint8 values, far inside int32.
+    int32_t q = static_cast<int32_t>(v + acc_t(0.5));
+    q = q < 0 ? 0 : q;
+    q = q > 255 ? 255 : q;
+    return static_cast<uint8_t>(q);
   } else {
     return static_cast<out_t>(v);
   }
