@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #ifndef TORCHRESAMPLE_ISA
 #error "define TORCHRESAMPLE_ISA (the instruction-set namespace) before including periodic.h"
@@ -65,6 +66,37 @@ PeriodicW find_periodic(const int64_t* start, const int64_t* count, const T* wei
     }
   }
   return {};
+}
+
+// kernel(period, stride, taps), each a std::integral_constant<int, ...>, for a run of find_periodic: the one
+// instantiation per combination periodic_kernel admits.
+template <typename Kernel>
+void with_periodic_kernel(const PeriodicW& per, int64_t taps, Kernel&& kernel) {
+  using std::integral_constant;
+  if (per.stride == 2) {
+    switch (taps) {
+      case 2:
+        return kernel(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 2>{});
+      case 4:
+        return kernel(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 4>{});
+      default:
+        return kernel(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 8>{});
+    }
+  }
+  const auto upsample = [&](auto period) {
+    switch (taps) {
+      case 1:
+        return kernel(period, integral_constant<int, 1>{}, integral_constant<int, 1>{});
+      case 2:
+        return kernel(period, integral_constant<int, 1>{}, integral_constant<int, 2>{});
+      default:
+        return kernel(period, integral_constant<int, 1>{}, integral_constant<int, 4>{});
+    }
+  };
+  if (per.period == 2) {
+    return upsample(integral_constant<int, 2>{});
+  }
+  upsample(integral_constant<int, 4>{});
 }
 
 }  // namespace TORCHRESAMPLE_ISA

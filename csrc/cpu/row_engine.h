@@ -172,40 +172,10 @@ void horizontal_row(const row_t* row, out_t* dst, const PlanView<acc_t>& p, cons
       const int64_t from = per.first + i_begin * P, to = per.first + i_end * P;
       gather_range(row, dst, p, begin, from, scale);
       out_t* out = dst + (from - begin);
-      const auto run = [&](auto period, auto stride, auto taps) {
+      with_periodic_kernel(per, p.taps, [&](auto period, auto stride, auto taps) {
         periodic_taps<decltype(period)::value, decltype(stride)::value, decltype(taps)::value>(row, out, p, per,
                                                                                                i_begin, i_end, scale);
-      };
-      using std::integral_constant;
-      using I = int;
-      if (per.stride == 2) {
-        switch (p.taps) {
-          case 2:
-            run(integral_constant<I, 1>{}, integral_constant<I, 2>{}, integral_constant<I, 2>{});
-            break;
-          case 4:
-            run(integral_constant<I, 1>{}, integral_constant<I, 2>{}, integral_constant<I, 4>{});
-            break;
-          default:
-            run(integral_constant<I, 1>{}, integral_constant<I, 2>{}, integral_constant<I, 8>{});
-        }
-      } else {
-        const auto upsample = [&](auto period) {
-          switch (p.taps) {
-            case 1:
-              return run(period, integral_constant<I, 1>{}, integral_constant<I, 1>{});
-            case 2:
-              return run(period, integral_constant<I, 1>{}, integral_constant<I, 2>{});
-            default:
-              return run(period, integral_constant<I, 1>{}, integral_constant<I, 4>{});
-          }
-        };
-        if (P == 2) {
-          upsample(integral_constant<I, 2>{});
-        } else {
-          upsample(integral_constant<I, 4>{});
-        }
-      }
+      });
       gather_range(row, dst + (to - begin), p, to, end, scale);
       return;
     }

@@ -233,40 +233,6 @@ void periodic_fixed(const uint8_t* const* rows, int16_t* const* dsts, const Fixe
   }
 }
 
-template <int R>
-void periodic_fixed(const uint8_t* const* rows, int16_t* const* dsts, const FixedPlan& fw, int64_t taps,
-                    const PeriodicW& per, const Rounding& r) {
-  using std::integral_constant;
-  const auto run = [&](auto period, auto stride, auto k) {
-    periodic_fixed<R, decltype(period)::value, decltype(stride)::value, decltype(k)::value>(rows, dsts, fw, per, r);
-  };
-  if (per.stride == 2) {
-    switch (taps) {
-      case 2:
-        return run(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 2>{});
-      case 4:
-        return run(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 4>{});
-      default:
-        return run(integral_constant<int, 1>{}, integral_constant<int, 2>{}, integral_constant<int, 8>{});
-    }
-  }
-  const auto upsample = [&](auto period) {
-    switch (taps) {
-      case 1:
-        return run(period, integral_constant<int, 1>{}, integral_constant<int, 1>{});
-      case 2:
-        return run(period, integral_constant<int, 1>{}, integral_constant<int, 2>{});
-      default:
-        return run(period, integral_constant<int, 1>{}, integral_constant<int, 4>{});
-    }
-  };
-  if (per.period == 2) {
-    upsample(integral_constant<int, 2>{});
-  } else {
-    upsample(integral_constant<int, 4>{});
-  }
-}
-
 // `taps`: the float plan's tap count (fw pads it); `per`: its periodic run (single-element pixels only).
 template <int R>
 void horizontal_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t in_w, int64_t C, const FixedPlan& fw,
@@ -276,7 +242,10 @@ void horizontal_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t 
     case 1:
       if (per.period > 0) {
         horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, 0, per.first, r);
-        periodic_fixed<R>(rows, dsts, fw, taps, per, r);
+        with_periodic_kernel(per, taps, [&](auto period, auto stride, auto k) {
+          periodic_fixed<R, decltype(period)::value, decltype(stride)::value, decltype(k)::value>(rows, dsts, fw, per,
+                                                                                                 r);
+        });
         return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, per.end, out_w, r);
       }
       return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, 0, out_w, r);
