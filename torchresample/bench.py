@@ -164,7 +164,8 @@ def _callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
         if has_torch:
             fns["torch"] = lambda: F.interpolate(x, **kw)
         read_shape, write_shape = x.shape, out_shape
-    # The floor: read the input once and write a freshly allocated output once.
+    # The floor: read the input once and write a newly allocated output once (warm pages on CPU, as the ops'
+    # outputs are: steady_allocator).
     src = torch.empty(read_shape, dtype=x.dtype, device=x.device).fill_(1)
     fns["floor"] = lambda: (src.max(), torch.empty(write_shape, dtype=x.dtype, device=x.device).fill_(1))
     fns.update(_image_library_callables(case, x))
@@ -247,9 +248,8 @@ def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=p
     for case in selected:
         case.results = timer.interleaved(_callables(case, _make_input(case, device)))
         report(case)
-    # A case under 1.0x is timed again once, after the whole matrix (a fresh input, the process's allocator in
-    # another state: large CPU allocations are fast or slow depending on what was freed before). The table
-    # keeps the second timing and the JSON both (first_torch / first_ours).
+    # A case under 1.0x is timed again once, after the whole matrix (a fresh input, the caches and the other
+    # core in another state). The table keeps the second timing and the JSON both (first_torch / first_ours).
     slower = [c for c in selected if "torch" in c.results and c.results["torch"] < c.results["ours"]]
     if slower:
         print_fn(f"re-measuring {len(slower)} case(s) under 1.0x:")
@@ -318,13 +318,13 @@ def write_results(results: List[Case], out_dir: Path, device: str) -> None:
         f"Geometric-mean speed-up over torch: forward {summ['geomean_speedup_forward']:.2f}x, "
         f"backward {summ['geomean_speedup_backward']:.2f}x (min {summ['min_speedup_forward']:.2f}x / "
         f"{summ['min_speedup_backward']:.2f}x); {summ['cases_under_1x']} of {summ['cases_with_torch']} cases under "
-        "1.0x. % of floor = (read input + write fresh output) / ours. "
+        "1.0x. % of floor = (read input + write a new output) / ours. "
         "Pillow ms / OpenCV ms (uint8 1080p->224 cases, CPU only, \"-\" elsewhere or when not installed): the same "
         "pixels as an RGB / HWC uint8 image resized by Pillow `Image.resize` (BILINEAR / BICUBIC, single-threaded) "
         f"and OpenCV `cv2.resize` INTER_AREA ({meta['threads']} threads); speed-ups are against torch only.",
         "",
-        "The allocator is pinned (`steady_allocator`): outputs up to 32 MiB reuse warm heap blocks, larger ones "
-        "are fresh pages, for torch and ours alike. "
+        "CPU allocations all come from glibc's heap, never trimmed (`steady_allocator`): outputs land on warm "
+        "pages, for torch, ours and the floor alike, so cases time the kernels rather than page faults. "
         "Cases first measured under 1.0x were timed again after the whole matrix; they show that timing, with the "
         "first speed-up in brackets.",
         "",
