@@ -61,7 +61,7 @@ PeriodicW find_periodic(const int64_t* start, const int64_t* count, const T* wei
       ++hi;
     }
     const int64_t periods = (hi + period + 1 - lo) / period;
-    if (periods >= 8) {
+    if (periods >= 4) {
       return {period, stride, lo, lo + periods * period};
     }
   }
