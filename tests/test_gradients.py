@@ -110,3 +110,16 @@ def test_graph_recorded_only_when_a_gradient_can_flow(op):
     assert recorded.requires_grad and recorded.grad_fn is not None
     assert torch.equal(recorded.detach(), plain)
     torch.autograd.gradcheck(op, (x,))
+
+
+def test_forward_mode_ad_is_refused_not_dropped():
+    # Forward AD is not implemented by the ops: a dual input must raise, never give a result without its tangent.
+    import torch.autograd.forward_ad as fwAD
+
+    x = torch.randn(1, 2, 4, 4, dtype=torch.float64)
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, torch.ones_like(x))
+        with pytest.raises(RuntimeError):
+            torchresample.interpolate(dual, scale_factor=2.0, mode="bilinear")
+        with pytest.raises(RuntimeError):
+            torchresample.functional.pixel_shuffle(dual, 2)
