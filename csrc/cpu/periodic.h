@@ -68,6 +68,25 @@ PeriodicW find_periodic(const int64_t* start, const int64_t* count, const T* wei
   return {};
 }
 
+// Outputs [begin, end): gather(b, e) for the outputs outside whole periods of `per` (all of them when it has
+// none), periods(i_begin, i_end) for the whole periods inside, output first + period * i for period i.
+template <typename Gather, typename Periods>
+void split_periodic(const PeriodicW& per, int64_t begin, int64_t end, Gather&& gather, Periods&& periods) {
+  const int64_t P = per.period;
+  if (P > 0) {
+    const int64_t i_begin = begin <= per.first ? 0 : (begin - per.first + P - 1) / P;
+    const int64_t i_end = end >= per.end ? (per.end - per.first) / P : (end > per.first ? (end - per.first) / P : 0);
+    if (i_begin < i_end) {
+      const int64_t from = per.first + i_begin * P, to = per.first + i_end * P;
+      gather(begin, from);
+      periods(i_begin, i_end);
+      gather(to, end);
+      return;
+    }
+  }
+  gather(begin, end);
+}
+
 // kernel(period, stride, taps), each a std::integral_constant<int, ...>, for a run of find_periodic: the one
 // instantiation per combination periodic_kernel admits.
 template <typename Kernel>

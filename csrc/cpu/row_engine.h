@@ -164,23 +164,15 @@ void periodic_taps(const row_t* __restrict row, out_t* __restrict dst, const Pla
 template <typename row_t, typename out_t, typename acc_t>
 void horizontal_row(const row_t* row, out_t* dst, const PlanView<acc_t>& p, const PeriodicW& per, int64_t begin,
                     int64_t end, acc_t scale) {
-  const int64_t P = per.period;
-  if (P > 0) {
-    const int64_t i_begin = begin <= per.first ? 0 : (begin - per.first + P - 1) / P;
-    const int64_t i_end = end >= per.end ? (per.end - per.first) / P : (end > per.first ? (end - per.first) / P : 0);
-    if (i_begin < i_end) {
-      const int64_t from = per.first + i_begin * P, to = per.first + i_end * P;
-      gather_range(row, dst, p, begin, from, scale);
-      out_t* out = dst + (from - begin);
-      with_periodic_kernel(per, p.taps, [&](auto period, auto stride, auto taps) {
-        periodic_taps<decltype(period)::value, decltype(stride)::value, decltype(taps)::value>(row, out, p, per,
-                                                                                               i_begin, i_end, scale);
+  split_periodic(
+      per, begin, end, [&](int64_t b, int64_t e) { gather_range(row, dst + (b - begin), p, b, e, scale); },
+      [&](int64_t i_begin, int64_t i_end) {
+        out_t* out = dst + (per.first + i_begin * per.period - begin);
+        with_periodic_kernel(per, p.taps, [&](auto period, auto stride, auto taps) {
+          periodic_taps<decltype(period)::value, decltype(stride)::value, decltype(taps)::value>(
+              row, out, p, per, i_begin, i_end, scale);
+        });
       });
-      gather_range(row, dst + (to - begin), p, to, end, scale);
-      return;
-    }
-  }
-  gather_range(row, dst, p, begin, end, scale);
 }
 
 // One output row along W: dst[ow, c] = scale * sum_k w[ow, k] * row[start[ow] + k, c]. `scale` carries the

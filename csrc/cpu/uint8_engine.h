@@ -205,10 +205,10 @@ void horizontal_pixels_fixed(const uint8_t* const* rows, int16_t* const* dsts, i
   }
 }
 
-// Note [periodic W plans] in fixed point: outputs [first, end) of R rows of single-element pixels.
+// Note [periodic W plans] in fixed point: periods [i_begin, i_end) of R rows of single-element pixels.
 template <int R, int kPeriod, int kStride, int kTaps>
 void periodic_fixed(const uint8_t* const* rows, int16_t* const* dsts, const FixedPlan& fw, const PeriodicW& per,
-                    const Rounding& r) {
+                    int64_t i_begin, int64_t i_end, const Rounding& r) {
   int32_t w[kPeriod][kTaps];
   int64_t base[kPeriod];
   for (int j = 0; j < kPeriod; ++j) {
@@ -217,10 +217,9 @@ void periodic_fixed(const uint8_t* const* rows, int16_t* const* dsts, const Fixe
       w[j][k] = fw.weight[(per.first + j) * fw.taps + k];
     }
   }
-  const int64_t periods = (per.end - per.first) / kPeriod;
   for (int row = 0; row < R; ++row) {
     int16_t* __restrict out = dsts[row] + per.first;
-    for (int64_t i = 0; i < periods; ++i) {
+    for (int64_t i = i_begin; i < i_end; ++i) {
       for (int j = 0; j < kPeriod; ++j) {
         const uint8_t* __restrict src = rows[row] + base[j] + kStride * i;
         int32_t sum = w[j][0] * src[0];
@@ -240,15 +239,14 @@ void horizontal_fixed(const uint8_t* const* rows, int16_t* const* dsts, int64_t 
                       std::vector<const uint8_t*>& pixels) {
   switch (C) {
     case 1:
-      if (per.period > 0) {
-        horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, 0, per.first, r);
-        with_periodic_kernel(per, taps, [&](auto period, auto stride, auto k) {
-          periodic_fixed<R, decltype(period)::value, decltype(stride)::value, decltype(k)::value>(rows, dsts, fw, per,
-                                                                                                 r);
-        });
-        return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, per.end, out_w, r);
-      }
-      return horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, 0, out_w, r);
+      return split_periodic(
+          per, 0, out_w, [&](int64_t b, int64_t e) { horizontal_pixels_fixed<R, 1>(rows, dsts, in_w, fw, b, e, r); },
+          [&](int64_t i_begin, int64_t i_end) {
+            with_periodic_kernel(per, taps, [&](auto period, auto stride, auto k) {
+              periodic_fixed<R, decltype(period)::value, decltype(stride)::value, decltype(k)::value>(
+                  rows, dsts, fw, per, i_begin, i_end, r);
+            });
+          });
     case 3:
       return horizontal_pixels_fixed<R, 3>(rows, dsts, in_w, fw, 0, out_w, r);
     case 4:
