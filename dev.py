@@ -45,6 +45,8 @@ def build() -> None:
         # torch otherwise guesses the toolkit from nvcc on PATH, which can be wrong.
         env["CUDA_HOME"] = "/usr/local/cuda"
     env.setdefault("MAX_JOBS", str(os.cpu_count() or 2))
+    # The emulated CUDA device (torchresample._C_emulated), which the tests run the CUDA kernels on.
+    env.setdefault("TORCHRESAMPLE_CUDA_EMULATION", "1")
     run([PYTHON, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", "-e", ROOT], env=env)
 
 

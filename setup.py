@@ -19,12 +19,31 @@ def want_cuda() -> bool:
     return force == "1" or torch.cuda.is_available()
 
 
+# Without a visible GPU: Turing, Ampere (8.x runs sm_80 code), Hopper, Blackwell (data centre and consumer), and
+# PTX of the newest for the GPUs after them, which the driver compiles at first use.
+DEFAULT_CUDA_ARCHS = "7.5;8.0;9.0;10.0;12.0+PTX"
+
+
+def cuda_arch_list() -> str:
+    """TORCH_CUDA_ARCH_LIST as given; else the visible GPUs' architectures (torch's choice); else the default."""
+    given = os.environ.get("TORCH_CUDA_ARCH_LIST")
+    if given:
+        return given
+    if torch.cuda.is_available():
+        archs = sorted({"%d.%d" % torch.cuda.get_device_capability(i) for i in range(torch.cuda.device_count())})
+        return ";".join(archs[:-1] + [archs[-1] + "+PTX"])
+    return DEFAULT_CUDA_ARCHS
+
+
+def sources(*patterns: str) -> list:
+    return sorted(f for p in patterns for f in glob.glob(p))
+
+
 def extension():
-    sources = sorted(glob.glob("csrc/*.cpp") + glob.glob("csrc/*/*.cpp"))
     cxx = ["-O3", "-fopenmp"]
     args = dict(
         name="torchresample._C",
-        sources=sources,
+        sources=sources("csrc/*.cpp", "csrc/autograd/*.cpp", "csrc/common/*.cpp", "csrc/cpu/*.cpp"),
         include_dirs=[os.path.join(ROOT, "csrc")],
         extra_compile_args={"cxx": cxx},
         extra_link_args=["-fopenmp"],
@@ -32,12 +51,30 @@ def extension():
     )
     if not want_cuda():
         return CppExtension(**args)
-    # sm_80 and sm_90 unless the builder says otherwise.
-    os.environ.setdefault("TORCH_CUDA_ARCH_LIST", "8.0;9.0")
-    args["sources"] += sorted(glob.glob("csrc/cuda/*.cu"))
+    archs = cuda_arch_list()
+    os.environ["TORCH_CUDA_ARCH_LIST"] = archs
+    args["sources"] += sources("csrc/cuda/*.cu")
     args["extra_compile_args"]["nvcc"] = ["-O3", "--expt-relaxed-constexpr", "-lineinfo"]
-    args["define_macros"] = [("TORCHRESAMPLE_WITH_CUDA", "1")]
+    args["define_macros"] = [("TORCHRESAMPLE_WITH_CUDA", "1"), ("TORCHRESAMPLE_CUDA_ARCHS", '"%s"' % archs)]
     return CUDAExtension(**args)
+
+
+def emulated_extension():
+    """torchresample._C_emulated, the CUDA sources built as host code (Note [emulated device]): for the tests, built
+    when TORCHRESAMPLE_CUDA_EMULATION=1 (python3 dev.py test sets it)."""
+    return CppExtension(
+        name="torchresample._C_emulated",
+        sources=sources("csrc/emulation/*.cpp", "csrc/common/*.cpp"),
+        include_dirs=[os.path.join(ROOT, "csrc")],
+        define_macros=[("TORCHRESAMPLE_CUDA_EMULATION", "1")],
+        extra_compile_args={"cxx": ["-O2"]},
+        py_limited_api=True,
+    )
+
+
+EXTENSIONS = [extension()]
+if os.environ.get("TORCHRESAMPLE_CUDA_EMULATION") == "1":
+    EXTENSIONS.append(emulated_extension())
 
 
 setup(
@@ -52,7 +89,7 @@ setup(
     install_requires=["torch>=2.6"],
     extras_require={"test": ["pytest", "numpy", "pillow"], "image": ["pillow", "tqdm"]},
     packages=find_packages(include=["torchresample", "torchresample.*"]),
-    ext_modules=[extension()],
+    ext_modules=EXTENSIONS,
     cmdclass={"build_ext": BuildExtension.with_options(no_python_abi_suffix=True)},
     options={"bdist_wheel": {"py_limited_api": "cp39"}},
     entry_points={"console_scripts": ["torchresample=torchresample.__main__:main"]},

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Callable, Optional, Sequence
+import os
+from typing import Any, Callable, Optional, Sequence
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 import torchresample
+from torchresample import emulation
 
 LAYOUTS = ("contiguous", "channels_last", "sliced", "transposed")
 # The linear mode of each spatial rank.
@@ -20,6 +23,136 @@ LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
 def _seed():
     torch.manual_seed(0)
     yield
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The device matrix of the CUDA tests: a real GPU when one is present, and always the emulated device (the same
+# CUDA sources run on the host, Note [emulated device]). TORCHRESAMPLE_REQUIRE_CUDA=1 (set by CI and gpu-check when
+# a GPU is visible) and TORCHRESAMPLE_REQUIRE_EMULATION=1 (set by dev.py test) turn a skip of that device into a
+# failure; only tests marked multi_gpu may skip on a machine with one GPU.
+
+CUDA_DEVICES = ("cuda", "cuda-emulated")
+
+
+class Device:
+    """A device of the CUDA test matrix: ``put`` moves a tensor there, ``host`` runs a reference on the CPU kernels.
+
+    On ``cuda-emulated`` tensors stay on the CPU and torchresample's ops run the emulated CUDA kernels, so every CPU
+    reference must go through ``host`` (which pauses the emulation)."""
+
+    def __init__(self, name: str, mode: Optional[emulation.EmulatedCuda] = None):
+        self.name = name
+        self.emulated = mode is not None
+        self.mode = mode
+        self.type = "cpu" if self.emulated else "cuda"
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def put(self, t: torch.Tensor) -> torch.Tensor:
+        return t.to(self.type)
+
+    @contextlib.contextmanager
+    def on_cpu_kernels(self):
+        """torchresample's ops run their CPU kernels inside (on cuda-emulated; a no-op on a GPU)."""
+        if self.mode is None:
+            yield
+            return
+        self.mode.enabled = False
+        try:
+            yield
+        finally:
+            self.mode.enabled = True
+
+    def host(self, fn: Callable, *args, **kwargs) -> Any:
+        """``fn`` on CPU copies of its tensor arguments, with the CPU kernels: the reference for this device."""
+
+        def cpu(a):
+            if isinstance(a, torch.Tensor):
+                return a.detach().cpu().requires_grad_(a.requires_grad)
+            if isinstance(a, (list, tuple)):
+                return type(a)(cpu(v) for v in a)
+            return a
+
+        with self.on_cpu_kernels():
+            return fn(*cpu(args), **{k: cpu(v) for k, v in kwargs.items()})
+
+    @property
+    def ops(self):
+        """The op namespace that runs this device's kernels directly (for opcheck)."""
+        return emulation.ops() if self.emulated else torch.ops.torchresample
+
+    def option(self, name: str, value: int = -1) -> int:
+        """Reads or sets one of the CUDA code's options (Note [cuda options]) on this device; returns the old value."""
+        return self.ops._cuda_option(name, value)
+
+    @contextlib.contextmanager
+    def options(self, **values: int):
+        old = {k: self.option(k, v) for k, v in values.items()}
+        try:
+            yield
+        finally:
+            for k, v in old.items():
+                self.option(k, v)
+
+    def opcheck(self, op, args) -> None:
+        """torch.library.opcheck of `op` as this device runs it: the registered op on a GPU; on the emulated device its
+        emulated twin (kernel against fake kernel, schema), torchresample's own autograd being checked on the CPU."""
+        if not self.emulated:
+            torch.library.opcheck(op, args)
+            return
+        twin = getattr(getattr(self.ops, op._opname), op._overloadname)
+        plain = [a.detach() if isinstance(a, torch.Tensor) else a for a in args]
+        with self.on_cpu_kernels():
+            torch.library.opcheck(twin, plain, test_utils=("test_schema", "test_faketensor"))
+
+    def synchronize(self) -> None:
+        if not self.emulated:
+            torch.cuda.synchronize()
+
+
+def cuda_only(test):
+    """A test of what only a real GPU has (streams, graphs, its memory); it may not skip where CUDA is required."""
+    return pytest.mark.cuda_only(pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")(test))
+
+
+def _required(name: str) -> bool:
+    env = {"cuda": "TORCHRESAMPLE_REQUIRE_CUDA", "cuda-emulated": "TORCHRESAMPLE_REQUIRE_EMULATION"}[name]
+    return os.environ.get(env) == "1"
+
+
+@pytest.fixture(params=CUDA_DEVICES)
+def dev(request):
+    """Each CUDA test runs once per device of the matrix."""
+    name = request.param
+    if name == "cuda":
+        if not (torch.cuda.is_available() and torchresample.cuda_built()):
+            (pytest.fail if _required(name) else pytest.skip)("needs a CUDA device and a CUDA build")
+        yield Device(name)
+        return
+    if not emulation.available():
+        (pytest.fail if _required(name) else pytest.skip)("built without the emulated device")
+    with emulation.EmulatedCuda() as mode:
+        yield Device(name, mode)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A CUDA test that skips where its device is required fails, unless it needs more GPUs than there are."""
+    outcome = yield
+    report = outcome.get_result()
+    spec = getattr(item, "callspec", None)
+    name = spec.params.get("dev") if spec is not None else None
+    if item.get_closest_marker("cuda_only") is not None:
+        name = "cuda"
+    if report.skipped and name in CUDA_DEVICES and _required(name) and item.get_closest_marker("multi_gpu") is None:
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid}: a {name} test skipped where {name} is required: {report.longrepr}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "multi_gpu: needs more than one GPU (may skip where CUDA is required)")
+    config.addinivalue_line("markers", "cuda_only: needs a real GPU (may not skip where CUDA is required)")
 
 
 def layouts_for(dim: int) -> tuple:

@@ -102,10 +102,22 @@ std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c) {
 // where a rounded intermediate could land 2 away from torch's uint8 one. The CPU runs 1-D and 2-D uint8 on
 // integers with the same rounding points (Note [fixed-point uint8], csrc/cpu/fixed_point.h); this rule decides
 // the float path that CUDA and 3-D CPU take.
+// Bit a set: canonical axis a (0 = D, 1 = H, 2 = W) is resampled, i.e. its plan is not the identity.
+using AxisMask = unsigned;
+constexpr AxisMask kAxisW = 1u << 2;
+
 template <typename T>
-bool rounded_w_pass(const ResampleCall& c, const std::array<AxisPlan<T>, 3>& plans) {
+AxisMask resampled_axes(const std::array<AxisPlan<T>, 3>& plans) {
+  AxisMask m = 0;
+  for (int a = 0; a < 3; ++a) {
+    m |= plans[a].is_identity() ? 0u : 1u << a;
+  }
+  return m;
+}
+
+inline bool rounded_w_pass(const ResampleCall& c, AxisMask resampled) {
   return c.source.scalar_type() == at::kByte && (c.filter == Filter::Cubic || c.filter == Filter::Lanczos) &&
-         !plans[2].is_identity() && !(plans[0].is_identity() && plans[1].is_identity());
+         (resampled & kAxisW) && (resampled & ~kAxisW);
 }
 
 }  // namespace torchresample

@@ -37,7 +37,7 @@ void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<f
   const ResampleGeometry& g = call.geometry;
   const uint8_t* src = call.source.const_data_ptr<uint8_t>();
   uint8_t* dst = call.result.mutable_data_ptr<uint8_t>();
-  if (!rounded_w_pass(call, plans)) {
+  if (!rounded_w_pass(call, resampled_axes(plans))) {
     resample_rows<uint8_t, float>(src, dst, g, plans);
     return;
   }

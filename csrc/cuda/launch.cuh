@@ -1,6 +1,8 @@
 // Launch shape and grid-stride loop shared by the element-wise CUDA kernels (max_unpool, pixel_shuffle).
 #pragma once
 
+#include "device_runtime.cuh"
+
 #include <algorithm>
 #include <cstdint>
 

@@ -5,12 +5,7 @@
 #include "launch.cuh"
 
 #include <ATen/core/Tensor.h>
-#include <ATen/ops/empty.h>
 #include <ATen/ops/full.h>
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGraphsC10Utils.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
 #include <climits>
@@ -26,9 +21,15 @@ __device__ inline void atomic_max(int64_t* address, int64_t value) {
   atomicMax(reinterpret_cast<long long*>(address), static_cast<long long>(value));
 }
 
-// See Note [unpool bounds]: an invalid index is never followed, only its position reported.
+// See Note [unpool bounds]: an invalid index is never followed. With a slot (the sync_index_check option, Note
+// [cuda options]) its position is reported for the op to raise torch's error; without, it is a device-side assert,
+// as in torch's CUDA kernels, which needs no host synchronisation.
 __device__ inline void report_invalid(int64_t* first_invalid, int64_t position) {
-  atomicMin(reinterpret_cast<long long*>(first_invalid), static_cast<long long>(position));
+  if (first_invalid != nullptr) {
+    atomicMin(reinterpret_cast<long long*>(first_invalid), static_cast<long long>(position));
+  } else {
+    TORCHRESAMPLE_KERNEL_ASSERT(false, "max_unpool: Found an invalid max index");
+  }
 }
 
 // Step 1 of the forward, Note [unpool duplicates]: winner[o] = the highest position within its plane of the inputs
@@ -84,21 +85,28 @@ __global__ void unpool_gather(const T* __restrict__ grad_out, const int64_t* __r
 
 // 32-bit positions (cheap divisions, half the winner scratch) when every dense offset of input and output fits.
 bool fits_int32(const UnpoolCall& call) {
-  return call.indices.numel() <= INT_MAX && call.output.numel() <= INT_MAX;
+  return call.indices.numel() <= INT_MAX && call.output.numel() <= INT_MAX &&
+         cuda_options().force_wide_indices.load() == 0;
 }
 
-// A device scalar for the kernels' report_invalid.
+// The slot for the kernels' report_invalid when indices are checked synchronously, else an undefined tensor (the
+// kernels assert). A stream being captured into a CUDA graph cannot wait for the kernels, so there they assert.
 at::Tensor invalid_slot(const UnpoolCall& call) {
+  if (cuda_options().sync_index_check.load() == 0 || device::capturing()) {
+    return {};
+  }
   return at::full({1}, kNoInvalidPosition, call.indices.options());
 }
 
-// The lowest invalid position the kernels reported. Reading it waits for them, which a stream being captured into
-// a CUDA graph cannot do: there the check is skipped, and invalid indices are ignored (never followed) as always.
-int64_t lowest_invalid(const at::Tensor& slot) {
-  if (c10::cuda::currentStreamCaptureStatusMayInitCtx() != c10::cuda::CaptureStatus::None) {
-    return kNoInvalidPosition;
+int64_t* slot_pointer(const at::Tensor& slot) {
+  return slot.defined() ? slot.mutable_data_ptr<int64_t>() : nullptr;
+}
+
+// Raises torch's error for the lowest invalid position the kernels reported (waiting for them), if checked.
+void check_slot(const UnpoolCall& call, const at::Tensor& slot) {
+  if (slot.defined()) {
+    check_invalid_position(call, slot.item<int64_t>());
   }
-  return slot.item<int64_t>();
 }
 
 template <typename T>
@@ -112,31 +120,28 @@ T* raw_mut(at::Tensor& t) {
 }
 
 template <typename index_t>
-void unpool_launch(UnpoolCall& call, const at::Tensor& winner, const at::Tensor& slot, cudaStream_t stream) {
+void unpool_launch(UnpoolCall& call, const at::Tensor& slot, device::Stream stream) {
   const int64_t in_total = call.indices.numel();
   const int64_t out_total = call.output.numel();
-  index_t* winners = static_cast<index_t*>(winner.mutable_data_ptr());
-  C10_CUDA_CHECK(cudaMemsetAsync(winners, 0xFF, winner.nbytes(), stream));  // all bits set: -1
-  unpool_winners<index_t><<<blocks_for(in_total), kThreadsPerBlock, 0, stream>>>(
-      call.indices.const_data_ptr<int64_t>(), winners, slot.mutable_data_ptr<int64_t>(), call.geometry, in_total);
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  at::Tensor winner = at::full({out_total}, -1, call.indices.options().dtype(c10::CppTypeToScalarType<index_t>::value));
+  index_t* winners = winner.mutable_data_ptr<index_t>();
+  device::launch(&unpool_winners<index_t>, blocks_for(in_total), kThreadsPerBlock, stream,
+                 call.indices.const_data_ptr<int64_t>(), winners, slot_pointer(slot), call.geometry, in_total);
   dispatch_by_width(call.values.element_size(), "max_unpool", [&](auto zero) {
     using T = decltype(zero);
-    unpool_fill<T, index_t><<<blocks_for(out_total), kThreadsPerBlock, 0, stream>>>(
-        raw<T>(call.values), winners, raw_mut<T>(call.output), call.geometry, out_total);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    device::launch(&unpool_fill<T, index_t>, blocks_for(out_total), kThreadsPerBlock, stream, raw<T>(call.values),
+                   static_cast<const index_t*>(winners), raw_mut<T>(call.output), call.geometry, out_total);
   });
 }
 
 template <typename index_t>
-void unpool_backward_launch(UnpoolCall& call, const at::Tensor& slot, cudaStream_t stream) {
+void unpool_backward_launch(UnpoolCall& call, const at::Tensor& slot, device::Stream stream) {
   const int64_t total = call.output.numel();
   dispatch_by_width(call.values.element_size(), "max_unpool_backward", [&](auto zero) {
     using T = decltype(zero);
-    unpool_gather<T, index_t><<<blocks_for(total), kThreadsPerBlock, 0, stream>>>(
-        raw<T>(call.values), call.indices.const_data_ptr<int64_t>(), raw_mut<T>(call.output),
-        slot.mutable_data_ptr<int64_t>(), call.geometry, total);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    device::launch(&unpool_gather<T, index_t>, blocks_for(total), kThreadsPerBlock, stream, raw<T>(call.values),
+                   call.indices.const_data_ptr<int64_t>(), raw_mut<T>(call.output), slot_pointer(slot),
+                   call.geometry, total);
   });
 }
 
@@ -146,18 +151,15 @@ at::Tensor max_unpool_cuda(const at::Tensor& self, const at::Tensor& indices, at
   if (call.done) {
     return call.output;
   }
-  c10::cuda::CUDAGuard guard(call.output.device());
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
-  const bool narrow = fits_int32(call);
-  const at::Tensor winner =
-      at::empty({call.output.numel()}, call.indices.options().dtype(narrow ? at::kInt : at::kLong));
+  const device::DeviceGuard guard(call.output.device());
+  const device::Stream stream = device::current_stream();
   const at::Tensor slot = invalid_slot(call);
-  if (narrow) {
-    unpool_launch<int32_t>(call, winner, slot, stream);
+  if (fits_int32(call)) {
+    unpool_launch<int32_t>(call, slot, stream);
   } else {
-    unpool_launch<int64_t>(call, winner, slot, stream);
+    unpool_launch<int64_t>(call, slot, stream);
   }
-  check_invalid_position(call, lowest_invalid(slot));
+  check_slot(call, slot);
   return call.output;
 }
 
@@ -166,21 +168,21 @@ at::Tensor max_unpool_backward_cuda(const at::Tensor& grad_output, const at::Ten
   if (call.done) {
     return call.output;
   }
-  c10::cuda::CUDAGuard guard(call.output.device());
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  const device::DeviceGuard guard(call.output.device());
+  const device::Stream stream = device::current_stream();
   const at::Tensor slot = invalid_slot(call);
   if (fits_int32(call)) {
     unpool_backward_launch<int32_t>(call, slot, stream);
   } else {
     unpool_backward_launch<int64_t>(call, slot, stream);
   }
-  check_invalid_position(call, lowest_invalid(slot));
+  check_slot(call, slot);
   return call.output;
 }
 
 }  // namespace
 
-TORCH_LIBRARY_IMPL(torchresample, CUDA, m) {
+TORCHRESAMPLE_CUDA_LIBRARY_IMPL(m) {
   m.impl("max_unpool", &max_unpool_cuda);
   m.impl("max_unpool_backward", &max_unpool_backward_cuda);
 }

@@ -4,9 +4,6 @@
 #include "launch.cuh"
 
 #include <ATen/core/Tensor.h>
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
 #include <climits>
@@ -29,20 +26,17 @@ at::Tensor shuffle_cuda(const at::Tensor& self, int64_t factor, int64_t spatial_
   if (total == 0) {
     return call.output;
   }
-  c10::cuda::CUDAGuard guard(call.output.device());
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  const device::DeviceGuard guard(call.output.device());
+  const device::Stream stream = device::current_stream();
   // 32-bit offsets (cheap divisions) when every destination and source offset fits.
-  const bool narrow = total <= INT_MAX && max_source_offset(call.copy) <= INT_MAX;
+  const bool narrow = total <= INT_MAX && max_source_offset(call.copy) <= INT_MAX &&
+                      cuda_options().force_wide_indices.load() == 0;
   dispatch_by_width(self.element_size(), unshuffle ? "pixel_unshuffle" : "pixel_shuffle", [&](auto zero) {
     using T = decltype(zero);
     const T* src = static_cast<const T*>(call.source.const_data_ptr());
     T* dst = static_cast<T*>(call.output.mutable_data_ptr());
-    if (narrow) {
-      permuted_copy<T, int32_t><<<blocks_for(total), kThreadsPerBlock, 0, stream>>>(src, dst, call.copy, total);
-    } else {
-      permuted_copy<T, int64_t><<<blocks_for(total), kThreadsPerBlock, 0, stream>>>(src, dst, call.copy, total);
-    }
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    device::launch(narrow ? &permuted_copy<T, int32_t> : &permuted_copy<T, int64_t>, blocks_for(total),
+                   kThreadsPerBlock, stream, src, dst, call.copy, total);
   });
   return call.output;
 }
@@ -57,7 +51,7 @@ at::Tensor pixel_unshuffle_cuda(const at::Tensor& self, int64_t downscale_factor
 
 }  // namespace
 
-TORCH_LIBRARY_IMPL(torchresample, CUDA, m) {
+TORCHRESAMPLE_CUDA_LIBRARY_IMPL(m) {
   m.impl("pixel_shuffle", &pixel_shuffle_cuda);
   m.impl("pixel_unshuffle", &pixel_unshuffle_cuda);
 }

@@ -2,20 +2,20 @@
 #include "../common/element_width.h"
 #include "../common/resample_glue.h"
 #include "../common/store.h"
+#include "device_runtime.cuh"
 
 #include <ATen/Dispatch.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGraphsC10Utils.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <list>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,7 +75,8 @@ Divisor make_divisor(int64_t d) {
 }
 
 // Extents of one launch in the canonical layout [batch, D, H, W, channels] (Note [canonical layout]), with the
-// divisors that split its output indices. `small`: every output index of the launch is below 2^31.
+// divisors that split its output indices. `small`: every output index of the launch is below 2^31 (and the
+// force_wide_indices test switch is off, Note [cuda options]).
 struct Extents {
   int64_t batch;
   int64_t channels;
@@ -97,7 +98,7 @@ Extents make_extents(int64_t batch, int64_t channels, const std::array<int64_t, 
           make_divisor(out[0]),
           make_divisor(out[1]),
           make_divisor(channels),
-          rows < limit && row < limit};
+          rows < limit && row < limit && cuda_options().force_wide_indices.load() == 0};
 }
 
 __device__ __forceinline__ int64_t divide(int64_t n, const Divisor& v, bool small) {
@@ -215,82 +216,53 @@ std::pair<dim3, dim3> launch_shape(const Extents& e) {
 
 template <typename in_t, typename out_t, typename acc_t>
 void launch_resample(const in_t* src, out_t* dst, const Extents& e, const std::array<AxisTaps<acc_t>, 3>& axes,
-                     cudaStream_t stream) {
+                     device::Stream stream) {
   const auto shape = launch_shape(e);
-  resample_kernel<in_t, out_t, acc_t><<<shape.first, shape.second, 0, stream>>>(src, dst, e, axes[0], axes[1],
-                                                                                axes[2]);
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  device::launch(&resample_kernel<in_t, out_t, acc_t>, shape.first, shape.second, stream, src, dst, e, axes[0],
+                 axes[1], axes[2]);
 }
 
 template <typename bits_t, typename acc_t>
 void launch_gather(const void* src, void* dst, const Extents& e, const std::array<AxisTaps<acc_t>, 3>& axes,
-                   cudaStream_t stream) {
+                   device::Stream stream) {
   const auto shape = launch_shape(e);
-  gather_kernel<bits_t><<<shape.first, shape.second, 0, stream>>>(static_cast<const bits_t*>(src),
-                                                                  static_cast<bits_t*>(dst), e, axes[0].start,
-                                                                  axes[1].start, axes[2].start);
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  device::launch(&gather_kernel<bits_t>, shape.first, shape.second, stream, static_cast<const bits_t*>(src),
+                 static_cast<bits_t*>(dst), e, axes[0].start, axes[1].start, axes[2].start);
 }
 
-// Bit i set: canonical axis i (0 = D, 1 = H, 2 = W).
-using AxisMask = unsigned;
-constexpr AxisMask kAxisW = 1u << 2;
-
-template <typename acc_t>
-AxisMask resampled_axes(const std::array<AxisPlan<acc_t>, 3>& plans) {
-  AxisMask m = 0;
-  for (int a = 0; a < 3; ++a) {
-    m |= plans[a].is_identity() ? 0u : 1u << a;
-  }
-  return m;
-}
-
-// Pinned host memory for plans on their way to the device. A CUDA graph replays the copy from this buffer, so
-// one taken during capture must outlive the graph, whereas a host allocator may hand it out again once the
-// tensor dies: captures are few and plans small, so those buffers are kept for the life of the process. A
-// capturing thread may pin fresh memory only in relaxed capture mode.
-at::Tensor staging_buffer(int64_t bytes) {
-  const auto options = at::TensorOptions().dtype(at::kByte).pinned_memory(true);
-  if (c10::cuda::currentStreamCaptureStatusMayInitCtx() == c10::cuda::CaptureStatus::None) {
-    return at::empty({bytes}, options);
-  }
-  const c10::cuda::CUDAStreamCaptureModeGuard relaxed(cudaStreamCaptureModeRelaxed);
-  at::Tensor host = at::empty({bytes}, options);
-  static std::mutex mutex;
-  static auto* kept = new std::vector<at::Tensor>();
-  const std::lock_guard<std::mutex> lock(mutex);
-  kept->push_back(host);
-  return host;
-}
-
-// The plans of the resampled axes on the device. Built on the host by the code the CPU kernels use, packed into
-// one pinned buffer and sent with one asynchronous copy on the current stream, so kernels that follow on that
-// stream see them and the host does not wait.
+// The plans of one call on the device: the resampled axes, their tap bounds, and their tables in `storage`.
 template <typename acc_t>
 struct DevicePlans {
   at::Tensor storage;
+  AxisMask resampled = 0;
+  std::array<int64_t, 3> taps{1, 1, 1};
   std::array<AxisTaps<acc_t>, 3> axes;
 };
 
+// Packs the plans of the resampled axes into one staging buffer and sends it with one asynchronous copy on the
+// current stream, so that kernels which follow on that stream see them and the host does not wait. The plans
+// are built on the host by the code the CPU kernels use.
 template <typename acc_t>
-DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, AxisMask axes, const at::Device device) {
+DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, const at::Device where) {
+  DevicePlans<acc_t> result;
+  result.resampled = resampled_axes(plans);
   auto align8 = [](size_t n) { return (n + 7) / 8 * 8; };
   std::array<size_t, 3> offset{};
   size_t bytes = 0;
   for (int a = 0; a < 3; ++a) {
-    if (axes >> a & 1) {
+    result.taps[a] = plans[a].taps;
+    if (result.resampled >> a & 1) {
       offset[a] = bytes;
       bytes += 2 * plans[a].out_size * sizeof(int64_t) + align8(plans[a].weight.size() * sizeof(acc_t));
     }
   }
-  DevicePlans<acc_t> result;
   if (bytes == 0) {
     return result;
   }
-  const at::Tensor host = staging_buffer(static_cast<int64_t>(bytes));
+  const at::Tensor host = device::staging_buffer(static_cast<int64_t>(bytes));
   uint8_t* h = host.mutable_data_ptr<uint8_t>();
   for (int a = 0; a < 3; ++a) {
-    if (axes >> a & 1) {
+    if (result.resampled >> a & 1) {
       const AxisPlan<acc_t>& p = plans[a];
       const size_t n = p.out_size * sizeof(int64_t);
       std::memcpy(h + offset[a], p.start.data(), n);
@@ -298,11 +270,11 @@ DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, Axi
       std::memcpy(h + offset[a] + 2 * n, p.weight.data(), p.weight.size() * sizeof(acc_t));
     }
   }
-  const at::Tensor storage = host.to(device, at::kByte, /*non_blocking=*/true);
+  const at::Tensor storage = device::upload(host, where);
   result.storage = storage;
   const uint8_t* d = storage.const_data_ptr<uint8_t>();
   for (int a = 0; a < 3; ++a) {
-    if (axes >> a & 1) {
+    if (result.resampled >> a & 1) {
       const size_t n = plans[a].out_size * sizeof(int64_t);
       result.axes[a] = {reinterpret_cast<const int64_t*>(d + offset[a]),
                         reinterpret_cast<const int64_t*>(d + offset[a] + n),
@@ -310,6 +282,152 @@ DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, Axi
     }
   }
   return result;
+}
+
+// Note [device plan cache]
+// For the small maps decoders resample, building plans on the host and copying them to the device costs more
+// than the kernel. Device plans are therefore kept by everything that decides them (filter, flags, scales, the
+// forward's extents, direction, accumulation type) and by device and stream, least recently used first out, at
+// most plan_cache_entries entries (Note [cuda options]) and kMaxCachedBytes. Per stream, because a stream runs its
+// kernels after its copies: an entry is ready for every launch on the stream it was uploaded on, and when an
+// entry is evicted the caching allocator reuses its memory on that stream only after the kernels before. CUDA graph
+// capture: a hit whose upload is known to be complete (its event was seen done) is used and pinned (never evicted,
+// since the graph reads it at every replay); any other call uploads inside the capture and caches nothing (that
+// copy happens only when the graph replays). Cached and fresh plans are the same bytes, so results do not depend
+// on the cache.
+constexpr int64_t kMaxCachedBytes = int64_t{64} << 20;
+
+struct PlanKey {
+  Filter filter;
+  bool align_corners;
+  bool antialias;
+  bool backward;
+  int64_t spatial;
+  int64_t acc_size;
+  std::array<int64_t, 3> in;
+  std::array<int64_t, 3> out;
+  std::array<double, 3> scales;
+  std::pair<int64_t, int64_t> stream;
+
+  bool operator==(const PlanKey& o) const {
+    return filter == o.filter && align_corners == o.align_corners && antialias == o.antialias &&
+           backward == o.backward && spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
+           std::memcmp(scales.data(), o.scales.data(), sizeof(scales)) == 0 && stream == o.stream;
+  }
+};
+
+struct PlanKeyHash {
+  size_t operator()(const PlanKey& k) const {
+    uint64_t h = static_cast<uint64_t>(k.filter) * 0x9E3779B97F4A7C15ull;
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ull + (h >> 29); };
+    mix(k.align_corners | k.antialias << 1 | k.backward << 2 | k.spatial << 3 | k.acc_size << 6);
+    for (int a = 0; a < 3; ++a) {
+      uint64_t bits;
+      std::memcpy(&bits, &k.scales[a], sizeof(bits));
+      mix(static_cast<uint64_t>(k.in[a]));
+      mix(static_cast<uint64_t>(k.out[a]));
+      mix(bits);
+    }
+    mix(static_cast<uint64_t>(k.stream.first));
+    mix(static_cast<uint64_t>(k.stream.second));
+    return static_cast<size_t>(h);
+  }
+};
+
+PlanKey plan_key(const ResampleCall& c, int64_t acc_size) {
+  PlanKey k{c.filter, c.align_corners, c.antialias, c.backward, static_cast<int64_t>(c.scales.size()), acc_size,
+            c.forward.in, c.forward.out, {0.0, 0.0, 0.0}, device::current_stream_key()};
+  std::copy(c.scales.begin(), c.scales.end(), k.scales.begin());
+  return k;
+}
+
+template <typename acc_t>
+class PlanCache {
+ public:
+  struct Entry {
+    DevicePlans<acc_t> plans;
+    device::Event uploaded;
+    bool complete = false;  // the upload was seen done
+    bool pinned = false;    // read by a captured graph
+  };
+  using EntryPtr = std::shared_ptr<Entry>;
+
+  // The entry for `key` that a launch on the current stream may read, or null.
+  EntryPtr find(const PlanKey& key, bool capturing) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = index_.find(key);
+    if (it == index_.end()) {
+      return nullptr;
+    }
+    const EntryPtr& entry = it->second->second;
+    if (!entry->complete && !capturing) {
+      entry->complete = entry->uploaded.query();
+    }
+    if (capturing) {
+      if (!entry->complete) {
+        return nullptr;
+      }
+      entry->pinned = true;
+    }
+    order_.splice(order_.begin(), order_, it->second);
+    return entry;
+  }
+
+  void insert(const PlanKey& key, EntryPtr entry, int64_t capacity) {
+    const int64_t bytes = entry->plans.storage.defined() ? entry->plans.storage.nbytes() : 0;
+    if (bytes > kMaxCachedBytes / 4) {
+      return;
+    }
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (index_.count(key)) {
+      return;
+    }
+    order_.emplace_front(key, std::move(entry));
+    index_.emplace(key, order_.begin());
+    bytes_ += bytes;
+    // Oldest first; pinned entries stay.
+    for (auto it = order_.end(); it != order_.begin() && (count() > capacity || bytes_ > kMaxCachedBytes);) {
+      --it;
+      if (it->second->pinned) {
+        continue;
+      }
+      bytes_ -= it->second->plans.storage.defined() ? it->second->plans.storage.nbytes() : 0;
+      index_.erase(it->first);
+      it = order_.erase(it);
+    }
+  }
+
+ private:
+  int64_t count() const {
+    return static_cast<int64_t>(order_.size());
+  }
+
+  std::mutex mutex_;
+  std::list<std::pair<PlanKey, EntryPtr>> order_;  // most recently used first
+  std::unordered_map<PlanKey, typename std::list<std::pair<PlanKey, EntryPtr>>::iterator, PlanKeyHash> index_;
+  int64_t bytes_ = 0;
+};
+
+// The device plans of a call: from the cache when it has them, else built, uploaded and (outside capture) cached.
+// The caller holds the entry until its launches are issued, so an eviction meanwhile frees nothing it reads.
+template <typename acc_t>
+std::shared_ptr<const DevicePlans<acc_t>> device_plans(const ResampleCall& call, const at::Device where) {
+  static PlanCache<acc_t> cache;
+  const int64_t capacity = cuda_options().plan_cache_entries.load();
+  const bool capturing = device::capturing();
+  const PlanKey key = plan_key(call, sizeof(acc_t));
+  if (capacity > 0) {
+    if (auto hit = cache.find(key, capturing)) {
+      return {hit, &hit->plans};
+    }
+  }
+  auto entry = std::make_shared<typename PlanCache<acc_t>::Entry>();
+  entry->plans = upload_plans(call_plans<acc_t>(call), where);
+  if (capacity > 0 && !capturing) {
+    entry->uploaded.record(device::current_stream());
+    cache.insert(key, entry, capacity);
+  }
+  return {entry, &entry->plans};
 }
 
 // Note [pass planning]
@@ -369,17 +487,26 @@ std::vector<AxisMask> plan_passes(std::array<int64_t, 3> extent, const std::arra
   return best;
 }
 
+// The force_passes test switch (Note [cuda options]) over the resampled `axes`, or nothing when it is off.
+std::vector<AxisMask> forced_passes(AxisMask axes) {
+  std::vector<AxisMask> passes;
+  AxisMask covered = 0;
+  for (int64_t code = cuda_options().force_passes.load(); code > 0; code >>= 3) {
+    const AxisMask m = static_cast<AxisMask>(code & 7) & axes & ~covered;
+    if (m != 0) {
+      passes.push_back(m);
+      covered |= m;
+    }
+  }
+  TORCH_CHECK(passes.empty() || covered == axes, "torchresample: force_passes leaves resampled axes out");
+  return passes;
+}
+
 // Applies the plans: `x` and `out` are contiguous in the canonical layout of `g`.
 template <typename scalar_t, typename acc_t>
-void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g,
-                 const std::array<AxisPlan<acc_t>, 3>& plans, bool uint8_w_first) {
-  const AxisMask axes = resampled_axes(plans);
-  if (axes == 0) {
-    out.copy_(x);
-    return;
-  }
+void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g, const DevicePlans<acc_t>& dev,
+                 bool uint8_w_first) {
   std::array<int64_t, 3> extent = g.in;
-  const std::array<int64_t, 3> taps{plans[0].taps, plans[1].taps, plans[2].taps};
   std::vector<AxisMask> passes;
   // Note [uint8 passes] (resample_glue.h): W first, rounded and saturated to uint8 before the other axes.
   const bool w_first = uint8_w_first;
@@ -387,11 +514,13 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
     passes.push_back(kAxisW);
     extent[2] = g.out[2];
   }
-  for (AxisMask m : plan_passes(extent, g.out, taps, w_first ? axes & ~kAxisW : axes, g.batch * g.channels)) {
-    passes.push_back(m);
+  const AxisMask rest = w_first ? dev.resampled & ~kAxisW : dev.resampled;
+  std::vector<AxisMask> grouped = forced_passes(rest);
+  if (grouped.empty()) {
+    grouped = plan_passes(extent, g.out, dev.taps, rest, g.batch * g.channels);
   }
-  const DevicePlans<acc_t> dev = upload_plans(plans, axes, x.device());
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  passes.insert(passes.end(), grouped.begin(), grouped.end());
+  const device::Stream stream = device::current_stream();
   const auto acc_dtype = c10::CppTypeToScalarType<acc_t>::value;
 
   std::array<int64_t, 3> done = g.in;  // extents after the passes so far
@@ -431,58 +560,49 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
   }
 }
 
-template <typename scalar_t, typename acc_t>
-void apply_nearest(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g,
-                   const std::array<AxisPlan<acc_t>, 3>& plans) {
-  const AxisMask axes = resampled_axes(plans);
-  if (axes == 0) {
-    out.copy_(x);
-    return;
+// One resample or resample_backward call: the nearest forward is a gather of raw bits, everything else sums taps.
+template <typename scalar_t>
+void run_resample(const ResampleCall& call) {
+  using acc_t = acc_type<scalar_t>;
+  const auto dev = device_plans<acc_t>(call, call.source.device());
+  at::Tensor out = call.result;
+  const ResampleGeometry& g = call.geometry;
+  if (dev->resampled == 0) {
+    out.copy_(call.source);
+  } else if (!call.backward && (call.filter == Filter::Nearest || call.filter == Filter::NearestExact)) {
+    launch_gather<width_type<sizeof(scalar_t)>, acc_t>(call.source.const_data_ptr(), out.mutable_data_ptr(),
+                                                       make_extents(g.batch, g.channels, g.in, g.out), dev->axes,
+                                                       device::current_stream());
+  } else {
+    apply_plans<scalar_t, acc_t>(call.source, out, g, *dev, rounded_w_pass(call, dev->resampled));
   }
-  const DevicePlans<acc_t> dev = upload_plans(plans, axes, x.device());
-  const Extents e = make_extents(g.batch, g.channels, g.in, g.out);
-  launch_gather<width_type<sizeof(scalar_t)>, acc_t>(x.const_data_ptr(), out.mutable_data_ptr(), e,
-                                                              dev.axes, c10::cuda::getCurrentCUDAStream());
 }
 
 at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
                          bool align_corners, at::ArrayRef<double> scales, bool antialias) {
-  const c10::cuda::CUDAGuard device_guard(input.device());
+  const device::DeviceGuard device_guard(input.device());
   const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
-  if (call.result.numel() == 0) {
-    return call.result;
+  if (call.result.numel() != 0) {
+    AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda",
+                                    [&] { run_resample<scalar_t>(call); });
   }
-  at::Tensor out = call.result;
-  AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda", [&] {
-    using acc_t = acc_type<scalar_t>;
-    const auto plans = call_plans<acc_t>(call);
-    if (call.filter == Filter::Nearest || call.filter == Filter::NearestExact) {
-      apply_nearest<scalar_t, acc_t>(call.source, out, call.geometry, plans);
-    } else {
-      apply_plans<scalar_t, acc_t>(call.source, out, call.geometry, plans, rounded_w_pass(call, plans));
-    }
-  });
-  return out;
+  return call.result;
 }
 
 at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
                                   bool align_corners, at::ArrayRef<double> scales, bool antialias) {
-  const c10::cuda::CUDAGuard device_guard(grad_output.device());
+  const device::DeviceGuard device_guard(grad_output.device());
   const ResampleCall call = prepare_resample_backward(grad_output, input_size, filter, align_corners, scales, antialias);
-  if (call.result.numel() == 0) {
-    return call.result;
+  if (call.result.numel() != 0) {
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda",
+                                    [&] { run_resample<scalar_t>(call); });
   }
-  at::Tensor grad_input = call.result;
-  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda", [&] {
-    using acc_t = acc_type<scalar_t>;
-    apply_plans<scalar_t, acc_t>(call.source, grad_input, call.geometry, call_plans<acc_t>(call), false);
-  });
-  return grad_input;
+  return call.result;
 }
 
 }  // namespace
 
-TORCH_LIBRARY_IMPL(torchresample, CUDA, m) {
+TORCHRESAMPLE_CUDA_LIBRARY_IMPL(m) {
   m.impl("resample", &resample_cuda);
   m.impl("resample_backward", &resample_backward_cuda);
 }

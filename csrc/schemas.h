@@ -1,0 +1,30 @@
+// Every op schema, defined once for the library torchresample and again for the emulated device's
+// torchresample_emulated (Note [emulated device]), so that the two cannot drift apart.
+#pragma once
+
+#include <torch/library.h>
+
+namespace torchresample {
+
+inline void define_ops(torch::Library& m) {
+  // `filter`: nearest | nearest-exact | linear | cubic | area | lanczos. `scales`: empty, or one per spatial
+  // axis, the caller's scale factor (<= 0: none), used by the kernels as torch's upsample ops use theirs.
+  m.def(
+      "resample(Tensor input, SymInt[] output_size, str filter, bool align_corners=False, float[] scales=[], "
+      "bool antialias=False) -> Tensor");
+  // Gradient of `resample` with respect to its input, whose full shape is `input_size`.
+  m.def(
+      "resample_backward(Tensor grad_output, SymInt[] input_size, str filter, bool align_corners=False, "
+      "float[] scales=[], bool antialias=False) -> Tensor");
+  // Scatter `self` (N, C, *in_spatial) into zeros of shape (N, C, *output_size): each element goes to the
+  // flat position `indices` (int64, same shape) of its (n, c) plane. 1-, 2- or 3-D by len(output_size).
+  m.def("max_unpool(Tensor self, Tensor indices, SymInt[] output_size) -> Tensor");
+  // Gradient of `max_unpool` with respect to `self`: gathers grad_output's planes at `indices`.
+  m.def("max_unpool_backward(Tensor grad_output, Tensor indices) -> Tensor");
+  // (*, C*r^k, S_1, ..., S_k) -> (*, C, S_1*r, ..., S_k*r) over the last k = `spatial_dims` axes (1, 2 or 3).
+  m.def("pixel_shuffle(Tensor self, int upscale_factor, int spatial_dims=2) -> Tensor");
+  // The inverse of `pixel_shuffle`, and its gradient.
+  m.def("pixel_unshuffle(Tensor self, int downscale_factor, int spatial_dims=2) -> Tensor");
+}
+
+}  // namespace torchresample
