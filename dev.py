@@ -4,17 +4,27 @@
     python3 dev.py demo     # resample a generated test image with every mode, compare with torch
     python3 dev.py test     # the test suite
     python3 dev.py bench    # the benchmarks (extra arguments are passed on, e.g. --quick)
+    python3 dev.py gpu-check [--emulated] [--out DIR]   # the prepared first run on a GPU (see gpu_check)
 
 Environment: TORCH_SPEC (default "torch>=2.6") picks the torch to install; FORCE_CUDA=1 with CUDA_HOME
-builds the CUDA kernels without a visible GPU; FORCE_CUDA=0 builds CPU only.
+builds the CUDA kernels without a visible GPU; FORCE_CUDA=0 builds CPU only. Every build includes the emulated
+CUDA device the tests run the CUDA kernels on (TORCHRESAMPLE_CUDA_EMULATION=0 leaves it out); a build whose
+sources and settings have not changed since the last one is skipped.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import hashlib
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -39,7 +49,10 @@ def ensure_env() -> None:
         stamp.write_text(wanted)
 
 
-def build() -> None:
+BUILD_SETTINGS = ("FORCE_CUDA", "CUDA_HOME", "TORCH_CUDA_ARCH_LIST", "TORCHRESAMPLE_CUDA_EMULATION")
+
+
+def build_env() -> dict:
     env = dict(os.environ)
     if "CUDA_HOME" not in env and Path("/usr/local/cuda").is_dir():
         # torch otherwise guesses the toolkit from nvcc on PATH, which can be wrong.
@@ -47,14 +60,171 @@ def build() -> None:
     env.setdefault("MAX_JOBS", str(os.cpu_count() or 2))
     # The emulated CUDA device (torchresample._C_emulated), which the tests run the CUDA kernels on.
     env.setdefault("TORCHRESAMPLE_CUDA_EMULATION", "1")
-    run([PYTHON, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", "-e", ROOT], env=env)
+    return env
+
+
+def build(python: Path = PYTHON, env: dict | None = None) -> None:
+    """Builds the extension in place, unless its sources, settings and interpreter are those of the last build."""
+    env = env or build_env()
+    digest = hashlib.sha1(str(python).encode())
+    for path in sorted([ROOT / "setup.py", *ROOT.glob("csrc/**/*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    for key in BUILD_SETTINGS:
+        digest.update(f"{key}={env.get(key)}".encode())
+    stamp = ROOT / "build" / ".torchresample-build"
+    built = list((ROOT / "torchresample").glob("_C*.so"))
+    if built and stamp.exists() and stamp.read_text() == digest.hexdigest():
+        print("+ build is up to date", flush=True)
+        return
+    run([python, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", "-e", ROOT], env=env)
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+
+
+def test_env() -> dict:
+    env = dict(os.environ)
+    if env.get("TORCHRESAMPLE_CUDA_EMULATION", "1") == "1":
+        env.setdefault("TORCHRESAMPLE_REQUIRE_EMULATION", "1")  # the emulated CUDA tests may not skip
+    return env
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# gpu-check
+
+
+DEVICE_INFO = """
+import json, subprocess, torch, torchresample
+info = {"torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": __import__("sys").version.split()[0],
+        "cuda_built": torchresample.cuda_built(), "emulated": not torch.cuda.is_available()}
+if torch.cuda.is_available():
+    p = torch.cuda.get_device_properties(0)
+    info.update(gpu=p.name, capability="%d.%d" % (p.major, p.minor), memory_gib=round(p.total_memory / 2**30, 1),
+                multiprocessors=p.multi_processor_count, gpus=torch.cuda.device_count())
+    try:
+        smi = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=60).stdout.split()
+        info["driver"] = smi[0] if smi else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        info["driver"] = "unknown"
+print(json.dumps(info))
+"""
+
+
+def check_python() -> Path:
+    """The interpreter of a GPU machine (torch preinstalled, no network), else the project's .venv."""
+    has_torch = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+    if has_torch:
+        return Path(sys.executable)
+    ensure_env()
+    return PYTHON
+
+
+def gpu_check(argv: list[str]) -> int:
+    """The first minutes on a real GPU, in one command: build for the visible GPU (with the emulated device too),
+    run the CUDA test matrix (a skipped CUDA test fails it), compute-sanitizer memcheck and racecheck on a small
+    sample of every op (when the tool exists), the CUDA benchmarks against torch (forward, backward, and torch's
+    backward under use_deterministic_algorithms(True)), and write it all under benchmarks/results/<date>-<gpu>/
+    with the device, driver, torch and CUDA versions. --emulated runs the same steps on the emulated device (no
+    GPU: the sanitizer step runs its calls without the tool, the benchmark step a short CPU run), into
+    build/gpu-check-emulated/ unless --out says otherwise; CI runs it so that this script stays tested."""
+    parser = argparse.ArgumentParser(prog="dev.py gpu-check", description=gpu_check.__doc__)
+    parser.add_argument("--emulated", action="store_true", help="no GPU: run every step on the emulated device")
+    parser.add_argument("--out", type=Path, default=None, help="results folder")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    python = check_python()
+    env = dict(build_env(), TORCHRESAMPLE_CUDA_EMULATION="1")
+    if not args.emulated:
+        env["FORCE_CUDA"] = "1"  # fail loudly rather than build CPU only; the arch list follows the visible GPU
+    steps: list[tuple[str, int, float]] = []
+
+    def step(name: str, cmd: list, log: Path, timeout: float = 300, **kw) -> int:
+        """Runs one step, its output to the console and to `log`; a step past `timeout` seconds is killed."""
+        t0 = time.monotonic()
+        print(f"+ [{name}]", " ".join(str(c) for c in cmd), flush=True)
+        with open(log, "a") as f:
+            f.write(f"$ {' '.join(str(c) for c in cmd)}\n")
+            f.flush()
+            proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, **kw)
+            watchdog = threading.Timer(timeout, proc.kill)
+            watchdog.start()
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                f.write(line)
+            rc = proc.wait()
+            watchdog.cancel()
+            if time.monotonic() - t0 >= timeout:
+                f.write(f"killed after {timeout:.0f} s\n")
+        steps.append((name, rc, time.monotonic() - t0))
+        return rc
+
+    t0 = time.monotonic()
+    try:
+        build(python, env)
+        steps.append(("build", 0, time.monotonic() - t0))
+    except subprocess.CalledProcessError as error:
+        steps.append(("build", error.returncode or 1, time.monotonic() - t0))
+        print("gpu-check: the build failed", flush=True)
+        return 1
+    info = json.loads(subprocess.run([str(python), "-c", DEVICE_INFO], cwd=ROOT, capture_output=True, text=True,
+                                     check=True).stdout)
+    if not args.emulated and info["emulated"]:
+        print("gpu-check: no CUDA GPU is visible (use --emulated to run the steps without one)", flush=True)
+        return 2
+    name = "emulated" if args.emulated else re.sub(r"[^a-z0-9]+", "-", info["gpu"].lower()).strip("-")
+    default_out = ROOT / ("build/gpu-check-emulated" if args.emulated else
+                          f"benchmarks/results/{datetime.date.today().isoformat()}-{name}")
+    out = (args.out or default_out).resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / "device.json").write_text(json.dumps(info, indent=1) + "\n")
+
+    tenv = dict(os.environ, TORCHRESAMPLE_REQUIRE_EMULATION="1", PYTHONUNBUFFERED="1")
+    if not args.emulated:
+        tenv["TORCHRESAMPLE_REQUIRE_CUDA"] = "1"
+    step("tests", [python, "-m", "pytest", "tests/test_cuda.py", "tests/test_cuda_layers.py", "tests/test_emulation.py",
+                   "-q", "-rs", "-p", "no:cacheprovider"], out / "tests.log", env=tenv)
+    sanitizer = shutil.which("compute-sanitizer") or shutil.which("compute-sanitizer",
+                                                                 path=str(Path(env.get("CUDA_HOME", "")) / "bin"))
+    script = [python, "tests/cuda_sanitizer_run.py"]
+    if args.emulated:
+        step("sanitizer sample (emulated, no tool)", script + ["--emulated"], out / "sanitizer.log", env=tenv)
+    elif sanitizer:
+        for tool in ("memcheck", "racecheck"):
+            step(f"compute-sanitizer {tool}", [sanitizer, "--tool", tool, "--error-exitcode", "1", *script],
+                 out / "sanitizer.log", timeout=150, env=tenv)
+    else:
+        (out / "sanitizer.log").write_text("compute-sanitizer not found: skipped\n")
+    bench = [python, "-m", "torchresample", "bench", "--out", out]
+    if args.emulated:
+        bench += ["--quick", "--repeats", "1", "--filter", "bilinear x2"]
+    else:
+        bench += ["--device", "cuda"]
+    step("benchmarks", bench, out / "bench.log", env=tenv)
+
+    total = time.monotonic() - started
+    failed = [s for s in steps if s[1] != 0]
+    lines = [f"# gpu-check: {info.get('gpu', 'emulated device (no GPU)')}, {datetime.date.today().isoformat()}", "",
+             "```", json.dumps(info, indent=1), "```", "", "| step | result | seconds |", "|---|---|---:|"]
+    lines += [f"| {n} | {'ok' if rc == 0 else f'FAILED ({rc})'} | {sec:.0f} |" for n, rc, sec in steps]
+    lines += ["", f"Total {total:.0f} s (budget 480 s on an H100/H200). Logs: tests.log, sanitizer.log, bench.log; "
+              "benchmark tables: results.md, results.json."]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[-len(steps) - 4:]), flush=True)
+    print(f"gpu-check: wrote {out}", flush=True)
+    return 1 if failed else 0
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test", "bench", "build"):
+    if not argv or argv[0] not in ("demo", "test", "bench", "build", "gpu-check"):
         print(__doc__)
         return 2
     job, rest = argv[0], argv[1:]
+    if job == "gpu-check":
+        return gpu_check(rest)
     ensure_env()
     build()
     if job == "demo":
@@ -62,7 +232,7 @@ def main(argv: list[str]) -> int:
     if job == "bench":
         return subprocess.call([str(PYTHON), "-m", "torchresample", "bench", *rest], cwd=ROOT)
     if job == "test":
-        return subprocess.call([str(PYTHON), "-m", "pytest", "tests", "-q", *rest], cwd=ROOT)
+        return subprocess.call([str(PYTHON), "-m", "pytest", "tests", "-q", *rest], cwd=ROOT, env=test_env())
     return 0
 
 

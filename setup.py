@@ -67,7 +67,7 @@ def emulated_extension():
         sources=sources("csrc/emulation/*.cpp", "csrc/common/*.cpp"),
         include_dirs=[os.path.join(ROOT, "csrc")],
         define_macros=[("TORCHRESAMPLE_CUDA_EMULATION", "1")],
-        extra_compile_args={"cxx": ["-O2"]},
+        extra_compile_args={"cxx": ["-O2", "-Wno-unknown-pragmas"]},
         py_limited_api=True,
     )
 

@@ -60,9 +60,8 @@ def make_input(dev, dim, dtype, layout, batch=2, channels=3, spatial=None, seed=
     return dev.put(base)
 
 
-def skip_layout(dim, layout):
-    if layout == "channels_last" and dim == 1:
-        pytest.skip("no channels-last format for 3-D tensors")
+# (dim, layout) pairs that exist: 3-D tensors (1-D resampling) have no channels-last format.
+DIM_LAYOUTS = [(d, layout) for d in (1, 2, 3) for layout in LAYOUTS if d > 1 or layout != "channels_last"]
 
 
 def variants(filter_name):
@@ -96,11 +95,9 @@ def round_to_uint8(t):
 
 
 @pytest.mark.parametrize("sizing", list(SIZINGS))
-@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("dim,mode", [(d, m) for d in (1, 2, 3) for m in TORCH_MODES[d]])
-def test_forward_matches_torch(dev, dim, mode, dtype, layout, sizing):
-    skip_layout(dim, layout)
+@pytest.mark.parametrize("dim,layout,mode", [(d, lo, m) for d, lo in DIM_LAYOUTS for m in TORCH_MODES[d]])
+def test_forward_matches_torch(dev, dim, layout, mode, dtype, sizing):
     x = make_input(dev, dim, dtype, layout)
     kwargs = SIZINGS[sizing][dim]
     corners = [None] if mode in ("nearest", "nearest-exact", "area") else [False, True]
@@ -125,10 +122,10 @@ def test_forward_matches_torch(dev, dim, mode, dtype, layout, sizing):
             torch.testing.assert_close(ours, F.interpolate(x, **args))
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("dim,mode", [(d, m) for d in (1, 2, 3) for m in TORCH_MODES[d] if m != "nearest-exact"])
-def test_backward_matches_torch(dev, dim, mode, layout):
-    skip_layout(dim, layout)
+@pytest.mark.parametrize(
+    "dim,layout,mode", [(d, lo, m) for d, lo in DIM_LAYOUTS for m in TORCH_MODES[d] if m != "nearest-exact"]
+)
+def test_backward_matches_torch(dev, dim, layout, mode):
     corners = [None] if mode in ("nearest", "area") else [False, True]
     antialias = [False, True] if mode in ("bilinear", "bicubic") else [False]
     for sizing, align_corners, aa in itertools.product(SIZINGS, corners, antialias):
@@ -181,24 +178,20 @@ def assert_matches_cpu(ours, ref, filter_name, dtype, backward=False):
         torch.testing.assert_close(ours.cpu(), ref, **cpu_tolerance(dtype, backward))
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("dim", [1, 2, 3])
+@pytest.mark.parametrize("dim,layout", DIM_LAYOUTS)
 @pytest.mark.parametrize("filter_name", FILTERS)
 def test_forward_matches_cpu(dev, filter_name, dim, dtype, layout):
-    skip_layout(dim, layout)
     x = make_input(dev, dim, dtype, layout)
     for sizing, (align_corners, aa) in itertools.product(SIZINGS, variants(filter_name)):
         args = op_args(dim, sizing, filter_name, align_corners, aa)
         assert_matches_cpu(OP.resample(x, *args), dev.host(OP.resample, x, *args), filter_name, dtype)
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
-@pytest.mark.parametrize("dim", [1, 2, 3])
+@pytest.mark.parametrize("dim,layout", DIM_LAYOUTS)
 @pytest.mark.parametrize("filter_name", FILTERS)
 def test_backward_matches_cpu(dev, filter_name, dim, dtype, layout):
-    skip_layout(dim, layout)
     x = make_input(dev, dim, dtype, "contiguous")
     for sizing, (align_corners, aa) in itertools.product(SIZINGS, variants(filter_name)):
         args = op_args(dim, sizing, filter_name, align_corners, aa)
@@ -371,17 +364,34 @@ def test_cached_and_fresh_plans_give_the_same_bits(dev):
 
 
 def test_plan_cache_under_graph_capture(dev):
-    """During capture a cached entry is used; an uncached call uploads inside the capture and caches nothing."""
-    if not dev.emulated:
-        pytest.skip("capture is emulated here; test_compile_reduce_overhead captures on a GPU")
+    """During capture a cached entry is used; an uncached call uploads inside the capture and caches nothing: the
+    replays give the eager results, and so do later eager calls."""
     x = make_input(dev, 2, torch.float32, "contiguous")
-    seen = OP.resample(x, [30, 11], "linear", True, [], False)
-    with dev.options(emulate_capture=1):
-        assert torch.equal(OP.resample(x, [30, 11], "linear", True, [], False), seen)
-        unseen = OP.resample(x, [31, 12], "cubic", False, [], False)
-        assert torch.equal(OP.resample(x, [31, 12], "cubic", False, [], False), unseen)
-    assert torch.equal(OP.resample(x, [31, 12], "cubic", False, [], False), unseen)
-    torch.testing.assert_close(unseen, dev.host(OP.resample, x, [31, 12], "cubic", False, [], False))
+    seen_args, unseen_args = ([30, 11], "linear", True, [], False), ([31, 12], "cubic", False, [], False)
+    if dev.emulated:
+        seen = OP.resample(x, *seen_args)
+        with dev.options(emulate_capture=1):
+            assert torch.equal(OP.resample(x, *seen_args), seen)
+            unseen = OP.resample(x, *unseen_args)
+            assert torch.equal(OP.resample(x, *unseen_args), unseen)
+    else:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            OP.resample(x, *seen_args)  # cached on the capture stream
+            torch.cuda.synchronize()
+            OP.resample(x, *seen_args)  # its upload now seen complete
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, stream=side):
+            seen_out, unseen_out = OP.resample(x, *seen_args), OP.resample(x, *unseen_args)
+        x.copy_(torch.randn_like(x))
+        graph.replay()
+        torch.cuda.synchronize()
+        seen, unseen = seen_out.clone(), unseen_out.clone()
+        assert torch.equal(seen, OP.resample(x, *seen_args))
+    assert torch.equal(OP.resample(x, *unseen_args), unseen)
+    torch.testing.assert_close(unseen.cpu(), dev.host(OP.resample, x, *unseen_args))
+    torch.testing.assert_close(seen.cpu(), dev.host(OP.resample, x, *seen_args))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -109,11 +109,12 @@ def unpool_layouts(values, indices, dim):
     yield "sliced", torch.cat([values, values], dim=1)[:, ::2], torch.cat([indices, indices], dim=1)[:, 1::2]
 
 
-@pytest.mark.parametrize("case", UNPOOL_CASES, ids=UNPOOL_IDS)
+BATCHED = [(c, i) for c, i in zip(UNPOOL_CASES, UNPOOL_IDS) if len(c[1]) == c[0] + 2]
+
+
+@pytest.mark.parametrize("case", [c for c, _ in BATCHED], ids=[i for _, i in BATCHED])
 def test_max_unpool_layouts_match_cpu(dev, case):
     dim, values, indices, kwargs = unpool_args(case)
-    if values.dim() != dim + 2:
-        pytest.skip("unbatched input")
     for name, v, i in unpool_layouts(values, indices, dim):
         expected = dev.host(OURS_UNPOOL[dim], v, i, **kwargs)
         actual = OURS_UNPOOL[dim](v.to(dev.type), i.to(dev.type), **kwargs)
@@ -136,12 +137,13 @@ def test_max_unpool_duplicates_are_deterministic_and_match_cpu(dev, channels_las
         assert torch.equal(RF.max_unpool2d(values.to(dev.type), indices.to(dev.type), 2).cpu(), expected)
 
 
-@pytest.mark.parametrize("dim", [1, 2, 3])
-@pytest.mark.parametrize("channels_last", [False, True])
+# (dim, channels_last) pairs that exist: 3-D tensors have no channels-last format.
+DIM_FORMATS = [(1, False), (2, False), (2, True), (3, False), (3, True)]
+
+
+@pytest.mark.parametrize("dim,channels_last", DIM_FORMATS)
 def test_max_unpool_heavy_contention_is_deterministic(dev, dim, channels_last):
     # Many planes, thousands of elements per output position: the highest input position of each plane wins.
-    if channels_last and dim == 1:
-        pytest.skip("no channels-last format for 3-D tensors")
     shape = (3, 70) + {1: (4096,), 2: (64, 64), 3: (16, 16, 16)}[dim]
     gen = torch.Generator().manual_seed(5)
     values = torch.randn(shape, generator=gen)
@@ -187,21 +189,21 @@ def test_max_unpool_backward_op_every_dtype_and_layout(dev, dtype):
             same(ops.max_unpool_backward(g.to(dev.type), i.to(dev.type)), dev.host(ops.max_unpool_backward, g, i))
 
 
-@pytest.mark.parametrize(
-    "dim,bad,message",
-    [
+INVALID_INDICES = [
         (2, 16, "Found an invalid max index: 16 (output volumes are of size 4x4)"),
         (2, -1, "Found an invalid max index: -1 (output volumes are of size 4x4)"),
         (2, 2**32 + 3, f"Found an invalid max index: {2**32 + 3} (output volumes are of size 4x4)"),
         (2, 2**63 - 1, f"Found an invalid max index: {2**63 - 1} (output volumes are of size 4x4)"),
         (3, 64, "Found an invalid max index: 64 (output volumes are of size 4x4x4)"),
         (1, -(2**62), f"Found an invalid max index: {-(2**62)} (output volumes are of size 4)"),
-    ],
+]
+
+
+@pytest.mark.parametrize(
+    "dim,bad,message,channels_last",
+    [(*case, cl) for case in INVALID_INDICES for cl in (False, True) if case[0] > 1 or not cl],
 )
-@pytest.mark.parametrize("channels_last", [False, True])
 def test_sync_index_check_raises_torch_error_and_stays_usable(dev, dim, bad, message, channels_last):
-    if channels_last and dim == 1:
-        pytest.skip("no channels-last format for 3-D tensors")
     shape = (2, 3) + (4,) * dim
     values, indices = pooled(dim, shape, 2)
     broken = indices.clone()
@@ -288,12 +290,13 @@ def test_max_unpool_devices_must_match():
         ops.max_unpool(values, indices.cuda(), [4, 4])
 
 
-@pytest.mark.parametrize("dim,shape", [(1, (2, 2, 6)), (2, (1, 2, 4, 6)), (2, (2, 4, 6)), (3, (1, 2, 2, 4, 4))])
-@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize(
+    "dim,shape,channels_last",
+    [(1, (2, 2, 6), False), (2, (1, 2, 4, 6), False), (2, (1, 2, 4, 6), True), (2, (2, 4, 6), False),
+     (3, (1, 2, 2, 4, 4), False), (3, (1, 2, 2, 4, 4), True)],
+)
 def test_max_unpool_gradcheck_and_gradgradcheck(dev, dim, shape, channels_last):
     # kernel == stride: unique indices, so the scatter is a linear map with the gather as its transpose.
-    if channels_last and len(shape) != dim + 2 or channels_last and dim == 1:
-        pytest.skip("no channels-last format")
     values, indices = pooled(dim, shape, 2, dtype=torch.float64)
     values = values.to(dev.type)
     if channels_last:

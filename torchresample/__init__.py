@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - depends on how the package was 
     ) from exc
 
 from . import _ops  # noqa: E402,F401  (fake kernels and autograd)
-from . import functional, nn  # noqa: E402
+from . import cuda, emulation, functional, nn  # noqa: E402
 from .functional import interpolate  # noqa: E402
 from .modules import (  # noqa: E402
     MaxUnpool1d,

@@ -148,16 +148,7 @@ def _callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
             xs[name] = (xr, y, grad)
             fns[name] = (lambda xr=xr, y=y, grad=grad: torch.autograd.grad(y, xr, grad, retain_graph=True))
         if has_torch and x.is_cuda:
-            def deterministic(kw=kw, x=x):
-                torch.use_deterministic_algorithms(True)
-                try:
-                    xr = x.detach().clone().requires_grad_(True)
-                    y = F.interpolate(xr, **kw)
-                    torch.autograd.grad(y, xr, torch.ones_like(y))
-                finally:
-                    torch.use_deterministic_algorithms(False)
-
-            fns["torch_deterministic"] = deterministic
+            fns.update(_deterministic_backward(x, kw))
         read_shape, write_shape = out_shape, x.shape
     else:
         fns["ours"] = lambda: interpolate(x, **kw)
@@ -170,6 +161,28 @@ def _callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
     fns["floor"] = lambda: (src.max(), torch.empty(write_shape, dtype=x.dtype, device=x.device).fill_(1))
     fns.update(_image_library_callables(case, x))
     return fns
+
+
+def _deterministic_backward(x: torch.Tensor, kw: Dict) -> Dict[str, Callable[[], object]]:
+    """torch's backward alone under use_deterministic_algorithms(True), like ours: the graph is built once, each
+    call times autograd.grad (and the mode switch around it). Empty where torch refuses the mode for this case."""
+    previous = torch.are_deterministic_algorithms_enabled()
+    xr = x.detach().clone().requires_grad_(True)
+    y = F.interpolate(xr, **kw)
+    grad = torch.rand_like(y)
+
+    def deterministic():
+        torch.use_deterministic_algorithms(True)
+        try:
+            return torch.autograd.grad(y, xr, grad, retain_graph=True)
+        finally:
+            torch.use_deterministic_algorithms(previous)
+
+    try:
+        deterministic()
+    except RuntimeError:
+        return {}
+    return {"torch_deterministic": deterministic}
 
 
 def _is_image_case(case: Case) -> bool:
@@ -231,7 +244,7 @@ def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=p
     steady_allocator()
     timer = _Timer(device, repeats)
     header = (f"{'case':<34} {'dtype':<9} {'layout':<6} {'pass':<4} {'torch ms':>9} {'ours ms':>9} {'speed-up':>8} "
-              f"{'% floor':>8} {'Pillow ms':>9} {'OpenCV ms':>9}")
+              f"{'% floor':>8} {'Pillow ms':>9} {'OpenCV ms':>9} {'torch det. ms':>13}")
     print_fn(header)
 
     def report(case: Case, note: str = "") -> None:
@@ -242,7 +255,7 @@ def run(selected: List[Case], device: str = "cpu", repeats: int = 15, print_fn=p
             f"{case.name:<34} {case.dtype:<9} {'CL' if case.channels_last else 'NCHW':<6} "
             f"{'bwd' if case.backward else 'fwd':<4} {torch_ms or float('nan'):>9.3f} {r['ours']:>9.3f} "
             f"{speed:>8} {100 * r['floor'] / r['ours']:>7.0f}% {_ms(r.get('pillow')):>9} {_ms(r.get('opencv')):>9}"
-            + note
+            f" {_ms(r.get('torch_deterministic')):>13}" + note
         )
 
     for case in selected:
@@ -302,6 +315,7 @@ def machine(device: str) -> Dict[str, str]:
         info["cpu"] = platform.processor()
     if device == "cuda":
         info["gpu"] = torch.cuda.get_device_name()
+        info["cuda"] = str(torch.version.cuda)
     return info
 
 
@@ -321,15 +335,18 @@ def write_results(results: List[Case], out_dir: Path, device: str) -> None:
         "1.0x. % of floor = (read input + write a new output) / ours. "
         "Pillow ms / OpenCV ms (uint8 1080p->224 cases, CPU only, \"-\" elsewhere or when not installed): the same "
         "pixels as an RGB / HWC uint8 image resized by Pillow `Image.resize` (BILINEAR / BICUBIC, single-threaded) "
-        f"and OpenCV `cv2.resize` INTER_AREA ({meta['threads']} threads); speed-ups are against torch only.",
+        f"and OpenCV `cv2.resize` INTER_AREA ({meta['threads']} threads); speed-ups are against torch only. "
+        "torch det. ms (CUDA backward only): torch's backward alone under `use_deterministic_algorithms(True)`, "
+        "\"-\" where torch refuses that mode; ours is deterministic always.",
         "",
         "CPU allocations all come from glibc's heap, never trimmed (`steady_allocator`): outputs land on warm "
         "pages, for torch, ours and the floor alike, so cases time the kernels rather than page faults. "
         "Cases first measured under 1.0x were timed again after the whole matrix; they show that timing, with the "
         "first speed-up in brackets.",
         "",
-        "| case | dtype | layout | pass | torch ms | ours ms | speed-up | % of floor | Pillow ms | OpenCV ms |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| case | dtype | layout | pass | torch ms | ours ms | speed-up | % of floor | Pillow ms | OpenCV ms | "
+        "torch det. ms |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in results:
         r = c.results
@@ -338,7 +355,7 @@ def write_results(results: List[Case], out_dir: Path, device: str) -> None:
             f"| {c.name} | {c.dtype} | {'channels_last' if c.channels_last else 'contiguous'} | "
             f"{'backward' if c.backward else 'forward'} | {t if t else float('nan'):.3f} | {r['ours']:.3f} | "
             f"{(t / r['ours']) if t else float('nan'):.2f}{_first(r)} | {100 * r['floor'] / r['ours']:.0f}% | "
-            f"{_ms(r.get('pillow'))} | {_ms(r.get('opencv'))} |"
+            f"{_ms(r.get('pillow'))} | {_ms(r.get('opencv'))} | {_ms(r.get('torch_deterministic'))} |"
         )
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
     try:

@@ -412,7 +412,8 @@ class PlanCache {
 // The caller holds the entry until its launches are issued, so an eviction meanwhile frees nothing it reads.
 template <typename acc_t>
 std::shared_ptr<const DevicePlans<acc_t>> device_plans(const ResampleCall& call, const at::Device where) {
-  static PlanCache<acc_t> cache;
+  // Never destroyed: freeing device memory during static destruction can outlive the CUDA runtime.
+  static auto& cache = *new PlanCache<acc_t>();
   const int64_t capacity = cuda_options().plan_cache_entries.load();
   const bool capturing = device::capturing();
   const PlanKey key = plan_key(call, sizeof(acc_t));

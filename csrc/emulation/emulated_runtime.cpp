@@ -65,6 +65,7 @@ at::Tensor launch_probe(at::IntArrayRef grid, at::IntArrayRef block) {
   auto extent = [](int64_t v) { return static_cast<unsigned>(std::max<int64_t>(v, 0)); };
   const dim3 g(extent(grid[0]), extent(grid[1]), extent(grid[2]));
   const dim3 b(extent(block[0]), extent(block[1]), extent(block[2]));
+  device::check_launch_shape(g, b);  // before the allocation, which a refused launch could make huge
   const int64_t blocks = int64_t{g.x} * g.y * g.z;
   const int64_t threads = int64_t{b.x} * b.y * b.z;
   at::Tensor order = at::full({blocks, threads}, -1, at::kLong);
