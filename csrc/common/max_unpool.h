@@ -23,8 +23,10 @@ struct UnpoolGeometry {
 
 // Note [unpool bounds]
 // An index is valid iff 0 <= index < out_plane, compared in int64: narrowing first would let a huge index wrap
-// into range. Kernels never write or read through an invalid index; they report the invalid index at the lowest
-// input position, and the op raises torch's "Found an invalid max index" error once the kernel is done.
+// into range. Kernels never write or read through an invalid index. The CPU op raises torch's "Found an invalid max
+// index" error for the one at the lowest input position; the CUDA op raises a device-side assert, as torch's CUDA
+// kernels do, so that it never waits for the GPU, or with the sync_index_check option (Note [cuda options]) waits
+// and raises the CPU's error.
 C10_HOST_DEVICE inline bool unpool_index_valid(int64_t index, int64_t out_plane) {
   return index >= 0 && index < out_plane;
 }

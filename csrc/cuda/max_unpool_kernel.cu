@@ -123,7 +123,8 @@ template <typename index_t>
 void unpool_launch(UnpoolCall& call, const at::Tensor& slot, device::Stream stream) {
   const int64_t in_total = call.indices.numel();
   const int64_t out_total = call.output.numel();
-  at::Tensor winner = at::full({out_total}, -1, call.indices.options().dtype(c10::CppTypeToScalarType<index_t>::value));
+  const auto index_dtype = c10::CppTypeToScalarType<index_t>::value;
+  at::Tensor winner = at::full({out_total}, -1, call.indices.options().dtype(index_dtype));
   index_t* winners = winner.mutable_data_ptr<index_t>();
   device::launch(&unpool_winners<index_t>, blocks_for(in_total), kThreadsPerBlock, stream,
                  call.indices.const_data_ptr<int64_t>(), winners, slot_pointer(slot), call.geometry, in_total);
