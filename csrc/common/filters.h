@@ -37,29 +37,66 @@ C10_HOST_DEVICE inline T source_index(T scale, int64_t o, bool align_corners, bo
 }
 
 // Note [nearest index]
-// Legacy nearest (OpenCV-like): floorf(o * s) with a float32 scale whatever the tensor dtype, and exact
-// shortcuts for out == in and out == 2*in. torch's 2-D kernel takes the shortcuts even when a scale factor was
-// given (scale 1.05 with out == in copies); its 1-D and 3-D forward kernels always apply the scale (out == in = 5
-// with scale 1.05 reads 0, 0, 1, 2, 3). `shortcuts` selects the 2-D rule; without a scale both rules agree.
-// nearest-exact (Pillow-like): floorf((o + 0.5) * s), the product taken in double and rounded to float before
-// the floor, as torch's CPU kernel does. Bit-exact with torch.
-C10_HOST_DEVICE inline int64_t nearest_index(int64_t o, int64_t in, int64_t out, double scale_arg,
-                                             bool shortcuts = true) {
-  if (shortcuts && out == in) {
-    return o;
-  }
-  if (shortcuts && out == 2 * in) {
-    return o >> 1;
-  }
-  const float s = axis_scale<float>(in, out, false, scale_arg);
-  const int64_t i = static_cast<int64_t>(floorf(static_cast<float>(o) * s));
-  return i < in - 1 ? i : in - 1;
-}
+// torch computes the nearest source index differently in different kernels (read off torch 2.14 and checked
+// by tests/test_nearest_scan.py, every (in, out) pair up to 128 and random scale factors):
+// - kIndexed, torch's CPU nearest_idx / nearest_exact_idx (UpSample.h): its 2-D kernels, its channels-last 3-D
+//   kernel of 4 or more channels, and every CPU backward. A float32 scale whatever the dtype; nearest takes
+//   floorf(o * s) with exact shortcuts for out == in and out == 2*in (even when a scale factor was given);
+//   nearest-exact takes floorf((o + 0.5) * s) with the product in double, rounded to float before the floor.
+// - kSeparable, torch's separable CPU kernel (HelperInterpNearest[Exact]): its 1-D kernels and its other 3-D
+//   forwards. The scale and products in the opmath type (double for float64 tensors, else float); nearest takes
+//   floorf(s * o), nearest-exact floorf(max(s * (o + 0.5) - 0.5, 0) + 0.5), where the multiply-add is fused
+//   when torch's kernel was compiled with FMA (`fused`: its AVX2 and AVX-512 builds on x86 and its aarch64
+//   builds, not its DEFAULT x86 one).
+// - kCuda, torch's CUDA kernels (UpSample.cuh): a float32 scale, floorf(o * s) and floorf((o + 0.5f) * s) in
+//   float, no shortcuts. The CUDA backward is the transpose of this forward; torch's CUDA backward inverts the
+//   map with its own formula, which has not been compared on a GPU.
+// The index is clamped to in - 1. The glue picks the rule (nearest_rule in resample_glue.cpp). Not reproduced
+// yet: torch's 2-D contiguous float64 kernel rounds a few indices of outputs beyond 128 pixels otherwise (the
+// full scan, TORCHRESAMPLE_FULL_SCAN=1, lists them).
+enum class NearestKernel : int8_t { kIndexed, kSeparable, kCuda };
 
-C10_HOST_DEVICE inline int64_t nearest_exact_index(int64_t o, int64_t in, int64_t out, double scale_arg) {
-  const float s = axis_scale<float>(in, out, false, scale_arg);
-  const int64_t i =
-      static_cast<int64_t>(floorf(static_cast<float>((static_cast<double>(o) + 0.5) * static_cast<double>(s))));
+struct NearestRule {
+  NearestKernel kernel = NearestKernel::kIndexed;
+  bool fused = false;  // kSeparable: the nearest-exact multiply-add is one fused operation
+};
+
+// `T` is the opmath type of kSeparable. Plans are built on the host, where the unfused path must not be
+// contracted into a fused multiply-add by our own compiler: the baseline x86-64 flags of the glue have no FMA.
+template <typename T>
+C10_HOST_DEVICE inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, double scale_arg, NearestRule rule) {
+  int64_t i = 0;
+  switch (rule.kernel) {
+    case NearestKernel::kIndexed: {
+      if (!exact && out == in) {
+        return o;
+      }
+      if (!exact && out == 2 * in) {
+        return o >> 1;
+      }
+      const float s = axis_scale<float>(in, out, false, scale_arg);
+      i = static_cast<int64_t>(exact ? floorf(static_cast<float>((static_cast<double>(o) + 0.5) * s))
+                                     : floorf(static_cast<float>(o) * s));
+      break;
+    }
+    case NearestKernel::kSeparable: {
+      const T s = axis_scale<T>(in, out, false, scale_arg);
+      if (!exact) {
+        i = static_cast<int64_t>(floorf(static_cast<float>(s * static_cast<T>(o))));
+        break;
+      }
+      const T centre = static_cast<T>(o) + T(0.5);
+      T real = rule.fused ? std::fma(s, centre, T(-0.5)) : s * centre - T(0.5);
+      real = real < T(0) ? T(0) : real;
+      i = static_cast<int64_t>(floorf(static_cast<float>(static_cast<double>(real) + 0.5)));
+      break;
+    }
+    case NearestKernel::kCuda: {
+      const float s = axis_scale<float>(in, out, false, scale_arg);
+      i = static_cast<int64_t>(floorf((static_cast<float>(o) + (exact ? 0.5f : 0.0f)) * s));
+      break;
+    }
+  }
   return i < in - 1 ? i : in - 1;
 }
 
@@ -114,7 +151,7 @@ struct AxisFilter {
   int64_t in;
   int64_t out;
   double scale_arg;  // the caller's scale factor, <= 0 when none
-  bool nearest_shortcuts;  // Note [nearest index]
+  NearestRule nearest;  // Note [nearest index]
   T scale;
   T support;   // window half-width in input pixels (windowed)
   T invscale;  // filter units per input pixel (windowed)
@@ -124,9 +161,9 @@ struct AxisFilter {
 template <typename T>
 C10_HOST_DEVICE inline AxisFilter<T> make_axis_filter(
     Filter filter, bool antialias, bool align_corners, int64_t in, int64_t out, double scale_arg,
-    bool nearest_shortcuts = true) {
+    NearestRule nearest = {}) {
   AxisFilter<T> f;
-  f.nearest_shortcuts = nearest_shortcuts;
+  f.nearest = nearest;
   f.filter = filter;
   f.antialias = antialias;
   f.windowed = antialias || filter == Filter::Lanczos;
@@ -200,8 +237,7 @@ C10_HOST_DEVICE inline int64_t axis_taps(const AxisFilter<T>& f, int64_t o, T* w
     case Filter::NearestExact: {
       count = 1;
       w[0] = T(1);
-      return f.filter == Filter::Nearest ? nearest_index(o, in, f.out, f.scale_arg, f.nearest_shortcuts)
-                                         : nearest_exact_index(o, in, f.out, f.scale_arg);
+      return nearest_source<T>(f.filter == Filter::NearestExact, o, in, f.out, f.scale_arg, f.nearest);
     }
     case Filter::Linear: {
       // Note [linear taps]: an axis with out == in copies, even when a scale was given (torch).

@@ -3,6 +3,7 @@
 
 #include "allocate.h"
 
+#include <ATen/Version.h>
 #include <c10/util/Exception.h>
 
 #include <sstream>
@@ -135,6 +136,37 @@ ResampleCall laid_out(const at::Tensor& source, Filter filter, bool align_corner
 }
 
 }  // namespace
+
+namespace {
+
+// Whether torch's CPU kernels fuse multiply-adds (Note [nearest index]): its x86 kernels are built once per
+// capability, with FMA from AVX2 on, and ATEN_CPU_CAPABILITY can force DEFAULT; GCC and clang contract by
+// default on aarch64; MSVC does not contract.
+bool torch_cpu_fuses() {
+#if defined(_MSC_VER)
+  return false;
+#elif defined(__x86_64__) || defined(__i386__)
+  static const bool fused = at::get_cpu_capability() != "DEFAULT";
+  return fused;
+#else
+  return true;
+#endif
+}
+
+}  // namespace
+
+NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
+  if (device == PlanDevice::kCuda) {
+    return {NearestKernel::kCuda};
+  }
+  const int64_t spatial = static_cast<int64_t>(c.scales.size());
+  // The indexed kernels: 2-D, channels-last 3-D of 4+ channels (canonical channels > 1 only when channels-last),
+  // and every backward.
+  if (c.backward || spatial == 2 || (spatial == 3 && c.geometry.channels >= 4)) {
+    return {NearestKernel::kIndexed};
+  }
+  return {NearestKernel::kSeparable, torch_cpu_fuses()};
+}
 
 ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
                               bool align_corners, at::ArrayRef<double> scales, bool antialias) {

@@ -43,7 +43,7 @@ std::vector<int64_t> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial
 // Forward plans of the three canonical axes (identity on padded axes), from the geometry's in/out extents.
 template <typename T>
 std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filter, bool antialias,
-                                         bool align_corners, at::ArrayRef<double> scales) {
+                                         bool align_corners, at::ArrayRef<double> scales, NearestRule nearest) {
   std::array<AxisPlan<T>, 3> plans;
   const int64_t spatial = static_cast<int64_t>(scales.size());
   for (int64_t a = 0; a < 3; ++a) {
@@ -51,9 +51,8 @@ std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filte
     if (k < 0) {
       plans[a] = identity_plan<T>(g.in[a]);
     } else {
-      // Note [nearest index]: torch's 2-D nearest kernel alone takes its shortcuts when given a scale.
       plans[a] = build_plan<T>(
-          make_axis_filter<T>(filter, antialias, align_corners, g.in[a], g.out[a], scales[k], spatial == 2));
+          make_axis_filter<T>(filter, antialias, align_corners, g.in[a], g.out[a], scales[k], nearest));
     }
   }
   return plans;
@@ -83,10 +82,17 @@ ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArr
                                        c10::string_view filter, bool align_corners, at::ArrayRef<double> scales,
                                        bool antialias);
 
+// Which device's kernels the plans are for: the nearest index follows torch's kernels of that device.
+enum class PlanDevice : int8_t { kCpu, kCuda };
+
+// The nearest index rule of torch's kernel for this call (Note [nearest index]).
+NearestRule nearest_rule(const ResampleCall& c, PlanDevice device);
+
 // The plans a kernel applies to the call's source: the forward plans, transposed for the backward.
 template <typename T>
-std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c) {
-  std::array<AxisPlan<T>, 3> plans = forward_plans<T>(c.forward, c.filter, c.antialias, c.align_corners, c.scales);
+std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c, PlanDevice device) {
+  std::array<AxisPlan<T>, 3> plans =
+      forward_plans<T>(c.forward, c.filter, c.antialias, c.align_corners, c.scales, nearest_rule(c, device));
   if (c.backward) {
     for (auto& p : plans) {
       p = transpose_plan(p);
@@ -95,13 +101,6 @@ std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c) {
   return plans;
 }
 
-// Note [uint8 passes]
-// Torch resamples uint8 along W first and rounds and saturates that intermediate before the vertical pass,
-// which clips cubic/Lanczos overshoot; kernels do the same to stay within 1 of it. Filters without overshoot
-// (linear, area) take one pass: rounding only the final sum keeps them within 0.5 of torch's float result,
-// where a rounded intermediate could land 2 away from torch's uint8 one. The CPU runs 1-D and 2-D uint8 on
-// integers with the same rounding points (Note [fixed-point uint8], csrc/cpu/fixed_point.h); this rule decides
-// the float path that CUDA and 3-D CPU take.
 // Bit a set: canonical axis a (0 = D, 1 = H, 2 = W) is resampled, i.e. its plan is not the identity.
 using AxisMask = unsigned;
 constexpr AxisMask kAxisW = 1u << 2;

@@ -61,7 +61,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   const ResampleGeometry& g = call.geometry;
   const bool nearest = call.filter == Filter::Nearest || call.filter == Filter::NearestExact;
   if (input.scalar_type() == at::kByte && !nearest) {
-    const auto plans = call_plans<float>(call);
+    const auto plans = call_plans<float>(call, PlanDevice::kCpu);
     const bool rounded_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
     if (plans[0].is_identity() && (!rounded_mid || fixed_point_w_pass_is_exact(plans[2]))) {
       uint8_rows(call.source.const_data_ptr<uint8_t>(), call.result.mutable_data_ptr<uint8_t>(), g, plans,
@@ -73,7 +73,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   }
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
-    const auto plans = call_plans<acc_t>(call);
+    const auto plans = call_plans<acc_t>(call, PlanDevice::kCpu);
     const scalar_t* src = call.source.const_data_ptr<scalar_t>();
     scalar_t* dst = call.result.mutable_data_ptr<scalar_t>();
     if (nearest) {
@@ -94,7 +94,7 @@ at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef 
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
     resample_rows<scalar_t, acc_t>(call.source.const_data_ptr<scalar_t>(), call.result.mutable_data_ptr<scalar_t>(),
-                                   call.geometry, call_plans<acc_t>(call));
+                                   call.geometry, call_plans<acc_t>(call, PlanDevice::kCpu));
   });
   return call.result;
 }

@@ -423,7 +423,7 @@ std::shared_ptr<const DevicePlans<acc_t>> device_plans(const ResampleCall& call,
     }
   }
   auto entry = std::make_shared<typename PlanCache<acc_t>::Entry>();
-  entry->plans = upload_plans(call_plans<acc_t>(call), where);
+  entry->plans = upload_plans(call_plans<acc_t>(call, PlanDevice::kCuda), where);
   if (capacity > 0 && !capturing) {
     entry->uploaded.record(device::current_stream());
     cache.insert(key, entry, capacity);
