@@ -181,3 +181,44 @@ def test_unpool_autoencoder_example_matches_torch():
     assert float(lines["max |gradient difference| vs torch.nn.MaxUnpool2d"]) < 1e-6
     first, last = (float(v) for v in lines["reconstruction loss"].split("->"))
     assert last < first
+
+
+def test_resize_refuses_to_replace_its_input_without_overwrite(images: Path, tmp_path: Path):
+    target = tmp_path / "astro.png"
+    target.write_bytes((images / "rgb.png").read_bytes())
+    before = target.read_bytes()
+    r = cli("resize", str(target), str(target), "--scale", "0.5", "--quiet")
+    assert r.returncode == 1 and "pass --overwrite" in r.stderr
+    assert target.read_bytes() == before
+    r = cli("resize", str(target), str(target), "--scale", "0.5", "--quiet", "--overwrite")
+    assert r.returncode == 0, r.stderr
+    assert np.asarray(Image.open(target)).shape == (22, 30, 3)
+    assert [p.name for p in tmp_path.iterdir()] == ["astro.png"]  # no temporary file left behind
+
+
+def test_a_save_that_fails_midway_leaves_the_input_intact(images: Path, tmp_path: Path, monkeypatch):
+    from torchresample import cli as resize_cli
+
+    target = tmp_path / "astro.png"
+    target.write_bytes((images / "rgb.png").read_bytes())
+    before = target.read_bytes()
+
+    def broken_save(self, fp, *args, **kwargs):
+        Path(fp).write_bytes(b"\x89PNG half an image")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    with pytest.raises(resize_cli.ResizeError, match="disk full"):
+        resize_cli.resize_path(target, target, "bilinear", None, 0.5, False, False, "cpu", progress=False,
+                               overwrite=True)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["astro.png"]
+
+
+def test_resize_refuses_a_huge_output_before_allocating(images: Path, tmp_path: Path):
+    r = cli("resize", str(images / "rgb.png"), str(tmp_path / "big.png"), "--scale", "1000", "--quiet")
+    assert r.returncode == 1
+    assert "45000x60000 pixels x 3 channels, 8,100,000,000 bytes, over the limit of 4,294,967,296 bytes" in r.stderr
+    assert "alloc" not in r.stderr
+    r = cli("resize", str(images / "rgb.png"), str(tmp_path / "small.png"), "--scale", "0.01", "--quiet")
+    assert r.returncode == 1 and "the output would be 0x0 pixels" in r.stderr

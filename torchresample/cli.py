@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -13,6 +16,8 @@ from .functional import interpolate
 __all__ = ["ResizeError", "load_image", "resize_image", "resize_path"]
 
 MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area", "lanczos")
+# The largest output, in bytes of the resampling's working type, resized without --max-bytes.
+DEFAULT_MAX_BYTES = 4 << 30
 
 
 class ResizeError(Exception):
@@ -107,30 +112,67 @@ def save_image(y: torch.Tensor, kind: str, path: Path) -> None:
         image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
         if suffix in (".jpg", ".jpeg") and kind in ("RGBA", "LA"):
             image = image.convert("RGB" if kind == "RGBA" else "L")
+    # Written next to the target and renamed over it when complete: a save that fails or is interrupted leaves
+    # whatever was at `path` (the input itself, with --overwrite) as it was.
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
     try:
-        image.save(path)
+        image.save(temp, format=Image.registered_extensions().get(suffix))
+        os.replace(temp, path)
     except (OSError, ValueError, KeyError) as exc:
         raise ResizeError(f"{path}: cannot write ({exc})") from None
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+def output_size(x: torch.Tensor, size: Optional[Tuple[int, int]], scale: Optional[float]) -> Tuple[int, int]:
+    """The (H, W) interpolate gives `x` for this --size / --scale (torch's rule: floor of the double product)."""
+    if size is not None:
+        return size
+    return math.floor(x.shape[-2] * scale), math.floor(x.shape[-1] * scale)
+
+
+def check_output_bytes(src: Path, x: torch.Tensor, kind: str, out_hw: Tuple[int, int], max_bytes: int) -> None:
+    """Refuses, before allocating, an output larger than `max_bytes` in the type it is resampled in."""
+    h, w = out_hw
+    if h <= 0 or w <= 0:
+        raise ResizeError(f"{src}: the output would be {h}x{w} pixels; scale up or give a larger --size")
+    float_path = x.is_floating_point() or kind in ("RGBA", "LA")  # alpha is resampled premultiplied in float32
+    needed = h * w * x.shape[1] * (4 if float_path else 1)
+    if needed > max_bytes:
+        raise ResizeError(f"{src}: the output would be {h}x{w} pixels x {x.shape[1]} channels, {needed:,} bytes, "
+                          f"over the limit of {max_bytes:,} bytes (raise it with --max-bytes)")
 
 
 def resize_file(src: Path, dst: Path, mode: str, size, scale, antialias: bool, align_corners: bool,
-                device: str) -> Tuple[int, int]:
+                device: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Tuple[int, int]:
     x, kind, max_value = load_image(src)
+    check_output_bytes(src, x, kind, output_size(x, size, scale), max_bytes)
     y = resize_image(x.to(device), mode, size, scale, kind, max_value, antialias, align_corners)
     save_image(y, kind, dst)
     return tuple(y.shape[-2:])
 
 
 def resize_path(src: Path, dst: Path, mode: str, size, scale, antialias: bool, align_corners: bool,
-                device: str, progress: bool = True) -> List[str]:
-    """Resize one file, or every file of a directory into ``dst``; returns the failures (one line each)."""
+                device: str, progress: bool = True, overwrite: bool = False,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> List[str]:
+    """Resize one file, or every file of a directory into ``dst``; returns the failures (one line each).
+
+    An output that is one of the inputs is refused unless ``overwrite``; every output is written to a temporary
+    file beside it and renamed over it when complete."""
     if not src.exists():
         raise ResizeError(f"{src}: no such file or directory")
     if src.is_file():
-        resize_file(src, dst, mode, size, scale, antialias, align_corners, device)
+        if dst.exists() and dst.resolve() == src.resolve() and not overwrite:
+            raise ResizeError(f"{dst}: the output is the input; pass --overwrite to replace it")
+        resize_file(src, dst, mode, size, scale, antialias, align_corners, device, max_bytes)
         return []
+    if dst.exists() and dst.resolve() == src.resolve() and not overwrite:
+        raise ResizeError(f"{dst}: the output directory is the input directory; pass --overwrite to replace the "
+                          "images in place")
     dst.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in src.iterdir() if p.is_file())
+    files = sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith("."))
     failures: List[str] = []
     iterator: Sequence[Path] = files
     if progress:
@@ -139,7 +181,7 @@ def resize_path(src: Path, dst: Path, mode: str, size, scale, antialias: bool, a
         iterator = tqdm(files, desc="resize", unit="image", file=sys.stderr)
     for path in iterator:
         try:
-            resize_file(path, dst / path.name, mode, size, scale, antialias, align_corners, device)
+            resize_file(path, dst / path.name, mode, size, scale, antialias, align_corners, device, max_bytes)
         except (ResizeError, RuntimeError, ValueError) as exc:
             failures.append(str(exc))
     return failures
@@ -159,8 +201,11 @@ def run_resize(args) -> int:
             raise ResizeError(f"--antialias does not apply to mode {args.mode}")
         if args.align_corners and args.mode in ("nearest", "nearest-exact", "area"):
             raise ResizeError(f"--align-corners does not apply to mode {args.mode}")
+        if args.max_bytes <= 0:
+            raise ResizeError(f"--max-bytes must be positive, got {args.max_bytes}")
         failures = resize_path(Path(args.input), Path(args.output), args.mode, size, args.scale, args.antialias,
-                               args.align_corners, args.device, progress=not args.quiet)
+                               args.align_corners, args.device, progress=not args.quiet, overwrite=args.overwrite,
+                               max_bytes=args.max_bytes)
     except (ResizeError, RuntimeError, ValueError) as exc:
         print(f"torchresample: error: {exc}", file=sys.stderr)
         return 1
@@ -183,3 +228,6 @@ def add_parser(sub) -> None:
     p.add_argument("--align-corners", action="store_true", help="align corner pixel centres")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--overwrite", action="store_true", help="allow the output to be the input (replaced atomically)")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                   help=f"refuse outputs larger than this many bytes (default {DEFAULT_MAX_BYTES:,})")
