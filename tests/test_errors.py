@@ -227,3 +227,74 @@ def test_uint8_where_torch_has_no_uint8_kernel_accepted():
         _refused_by_torch(t, size=size, mode=mode)
         lo, hi = rounding_bounds(F.interpolate(t.double(), size=size, mode=mode))
         assert_uint8_within(ours(t, size=size, mode=mode), lo, hi, 1, f"{mode} {shape}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The layer ops' edge inputs, each against the same call on torch.
+
+def _same_error(theirs_call, ours_call):
+    with pytest.raises(Exception) as theirs:
+        theirs_call()
+    with pytest.raises(Exception) as mine:
+        ours_call()
+    assert type(mine.value) is type(theirs.value), f"torch raised {theirs.value!r}, we raised {mine.value!r}"
+    return str(theirs.value), str(mine.value)
+
+
+@pytest.mark.parametrize("dtype", [torch.bool, torch.uint8, torch.int8, torch.int32, torch.int64, torch.complex64],
+                         ids=str)
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_max_unpool_refuses_what_torch_refuses(dim, dtype):
+    import torchresample.functional as RF
+
+    pool = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[dim]
+    values, indices = pool(torch.randn((1, 2) + (4,) * dim), 2, return_indices=True)
+    theirs, mine = _same_error(lambda: getattr(F, f"max_unpool{dim}d")(values.to(dtype), indices, 2),
+                               lambda: getattr(RF, f"max_unpool{dim}d")(values.to(dtype), indices, 2))
+    assert mine == theirs  # '"max_unpool2d" not implemented for 'Int''
+
+
+@pytest.mark.parametrize("factor", [2**32, 2**63, 2**64, -(2**63) - 1])
+@pytest.mark.parametrize("name", ["pixel_shuffle", "pixel_unshuffle"])
+def test_pixel_shuffle_huge_factors_raise_like_torch(name, factor):
+    import torchresample.functional as RF
+
+    x = torch.randn(1, 4, 2, 2)
+    theirs, mine = _same_error(lambda: getattr(F, name)(x, factor), lambda: getattr(RF, name)(x, factor))
+    if "overflow" in theirs.lower():
+        assert mine == theirs
+
+
+def test_area_with_zero_channels_returns_the_empty_result():
+    """torch's area is adaptive average pooling: its 1-D and 2-D forms take empty channels, its 3-D form does not."""
+    for shape, size in [((2, 0, 9), 4), ((2, 0, 6, 7), (3, 5)), ((0, 0, 4), 2), ((0, 3, 4, 5, 6), (2, 2, 2))]:
+        expected = F.interpolate(torch.randn(shape), size=size, mode="area")
+        got = ours(torch.randn(shape), size=size, mode="area")
+        assert got.shape == expected.shape and got.numel() == 0
+    _same_error(lambda: F.interpolate(torch.randn(1, 0, 2, 3, 4), size=2, mode="area"),
+                lambda: ours(torch.randn(1, 0, 2, 3, 4), size=2, mode="area"))
+
+
+def test_quantized_input_gets_a_clear_error_from_every_entry_point():
+    import torchresample
+    import torchresample.functional as RF
+
+    q = torch.quantize_per_tensor(torch.rand(1, 4, 4, 4), 0.1, 0, torch.quint8)
+    F.interpolate(q, scale_factor=2)  # torch takes it (nearest, bilinear)
+    _, indices = F.max_pool2d(torch.randn(1, 4, 8, 8), 2, return_indices=True)
+    calls = [
+        lambda: ours(q, scale_factor=2),
+        lambda: ours(q, size=(6, 6), mode="bilinear"),
+        lambda: RF.upsample_nearest(q, scale_factor=2),
+        lambda: torchresample.Upsample(scale_factor=2)(q),
+        lambda: torchresample.UpsamplingNearest2d(scale_factor=2)(q),
+        lambda: torchresample.UpsamplingBilinear2d(scale_factor=2)(q),
+        lambda: torchresample.MaxUnpool2d(2)(q, indices),
+        lambda: torchresample.PixelShuffle(2)(q),
+        lambda: torchresample.PixelUnshuffle(2)(q),
+        lambda: torchresample.PixelShuffle3d(2)(torch.quantize_per_tensor(torch.rand(1, 8, 2, 2, 2), 0.1, 0,
+                                                                          torch.quint8)),
+    ]
+    for call in calls:
+        with pytest.raises(NotImplementedError, match=r"quantized tensors .* dequantize first"):
+            call()

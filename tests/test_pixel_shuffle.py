@@ -193,7 +193,10 @@ def test_non_integer_factor_raises_type_error(factor):
         (RF.pixel_shuffle3d, (1, 4, 2, 2, 2), 2, "divisible by the cube of upscale_factor, but input.size(-4)=4"),
         (RF.pixel_unshuffle3d, (1, 1, 3, 2, 2), 2, "pixel_unshuffle3d expects depth to be divisible"),
         (RF.pixel_shuffle3d, (1, 8, 2, 2, 2), 0, "pixel_shuffle3d expects a positive upscale_factor"),
-        (RF.pixel_shuffle, (1, 1, 1, 1), 2**40, "is not divisible by 1099511627776^2"),
+        (RF.pixel_shuffle, (1, 1, 1, 1), 2**31, "is not divisible by 4611686018427387904"),
+        # At the op: functional.pixel_shuffle raises torch's ValueError first (test_errors.py).
+        (lambda x, r: torch.ops.torchresample.pixel_shuffle(x, r, 2), (1, 1, 1, 1), 2**40,
+         "is not divisible by 1099511627776^2"),
     ],
 )
 def test_3d_and_overflow_errors(fn, shape, r, message):

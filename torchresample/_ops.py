@@ -54,6 +54,11 @@ def resample_backward(
     )
 
 
+# c10's names of the dtypes, as its "not implemented for 'Int'" messages print them.
+_TYPE_NAMES = {torch.bool: "Bool", torch.uint8: "Byte", torch.int8: "Char", torch.int16: "Short", torch.int32: "Int",
+               torch.int64: "Long", torch.complex64: "ComplexFloat", torch.complex128: "ComplexDouble"}
+
+
 def _empty_like_format(like: Tensor, shape: Sequence[int]) -> Tensor:
     # The kernels allocate in like.suggest_memory_format(); so must the fake kernels.
     return torch.empty(shape, dtype=like.dtype, device=like.device, memory_format=suggest_memory_format(like))
@@ -111,6 +116,9 @@ def _max_unpool_fake(input, indices, output_size):
     torch._check(
         indices.dtype == torch.int64, lambda: f"elements in indices should be type int64 but got: {indices.dtype}"
     )
+    if not input.dtype.is_floating_point:
+        name = _TYPE_NAMES.get(input.dtype, str(input.dtype))
+        raise NotImplementedError(f"\"max_unpool{max(spatial, 2)}d\" not implemented for '{name}'")
     torch._check(
         input.shape == indices.shape,
         lambda: f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "

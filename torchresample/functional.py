@@ -48,6 +48,15 @@ _MODE_LIST = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area
 _RANK_NAMES = {1: ("3D", "linear"), 2: ("4D", "bilinear"), 3: ("5D", "trilinear")}
 
 
+def _refuse_quantized(input, op: str) -> None:
+    """torch's deprecated quantized tensors reach its nearest and bilinear kernels; ours take float and uint8 data."""
+    if isinstance(input, Tensor) and input.is_quantized:
+        raise NotImplementedError(
+            f"torchresample.{op}: quantized tensors ({input.dtype}) are not supported; dequantize first "
+            "(x.dequantize()), resample, and quantize the result again if needed"
+        )
+
+
 def _is_integer(x) -> bool:
     if isinstance(x, (int, torch.SymInt)):
         return True
@@ -109,6 +118,7 @@ def interpolate(
     Returns:
         The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is.
     """
+    _refuse_quantized(input, "interpolate")
     if mode in _NO_CORNERS:
         if align_corners is not None:
             raise ValueError(
@@ -296,6 +306,7 @@ def _unpool_output_size(
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: int) -> Tensor:
     op = f"max_unpool{dim}d"
+    _refuse_quantized(input, op)
     if input.dim() not in (dim + 1, dim + 2):
         raise RuntimeError(
             f"Input to max_unpooling{dim}d should be a {dim + 1}d or {dim + 2}d Tensor, but got a tensor with "
@@ -362,13 +373,21 @@ def max_unpool3d(
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
 
 
-def _factor(value, op: str, name: str) -> int:
-    """The integer factor torch's argument parser accepts (ints and integer-likes, not bools or floats)."""
+def _factor(input, value, op: str, name: str, k: int, shuffle: bool) -> int:
+    """The integer factor torch's argument parser accepts (ints and integer-likes, not bools or floats), with its
+    ValueErrors for a factor past int64 and for a shuffle whose factor**k overflows."""
+    _refuse_quantized(input, op)
     if isinstance(value, torch.SymInt):
         return value
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not {type(value).__name__}")
-    return operator.index(value)
+    factor = operator.index(value)
+    if not -(2**63) <= factor < 2**63:
+        raise ValueError("Overflow when unpacking long long")
+    if shuffle and factor > 0 and factor**k >= 2**63:
+        power = {2: "^2", 3: "^3"}.get(k, f"^{k}")
+        raise ValueError(f"upscale factor is too large, (upscale_factor){power} overflowed: upscale_factor={factor}")
+    return factor
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -377,12 +396,13 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     ``out[..., c, h*r + i, w*r + j] = input[..., c*r*r + i*r + j, h, w]``. Any number of batch axes, every dtype;
     a 4-D channels_last input gives a channels_last result, as torch's does.
     """
-    return _ops.pixel_shuffle(input, _factor(upscale_factor, "pixel_shuffle", "upscale_factor"), 2)
+    return _ops.pixel_shuffle(input, _factor(input, upscale_factor, "pixel_shuffle", "upscale_factor", 2, True), 2)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle`: (*, C, H*r, W*r) into (*, C*r*r, H, W)."""
-    return _ops.pixel_unshuffle(input, _factor(downscale_factor, "pixel_unshuffle", "downscale_factor"), 2)
+    factor = _factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor", 2, False)
+    return _ops.pixel_unshuffle(input, factor, 2)
 
 
 def pixel_shuffle3d(input: Tensor, upscale_factor: int) -> Tensor:
@@ -391,9 +411,10 @@ def pixel_shuffle3d(input: Tensor, upscale_factor: int) -> Tensor:
     ``out[..., c, d*r + i, h*r + j, w*r + k] = input[..., c*r**3 + i*r*r + j*r + k, d, h, w]``; a 5-D
     channels_last_3d input gives a channels_last_3d result.
     """
-    return _ops.pixel_shuffle(input, _factor(upscale_factor, "pixel_shuffle3d", "upscale_factor"), 3)
+    return _ops.pixel_shuffle(input, _factor(input, upscale_factor, "pixel_shuffle3d", "upscale_factor", 3, True), 3)
 
 
 def pixel_unshuffle3d(input: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle3d`: (*, C, D*r, H*r, W*r) into (*, C*r**3, D, H, W)."""
-    return _ops.pixel_unshuffle(input, _factor(downscale_factor, "pixel_unshuffle3d", "downscale_factor"), 3)
+    factor = _factor(input, downscale_factor, "pixel_unshuffle3d", "downscale_factor", 3, False)
+    return _ops.pixel_unshuffle(input, factor, 3)

@@ -8,6 +8,7 @@
 #include <ATen/ops/zeros.h>
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace torchresample {
@@ -40,6 +41,10 @@ void check_max_unpool(const at::Tensor& self, const at::Tensor& indices, at::Int
     TORCH_CHECK(output_size[d] >= 0, "max_unpooling", spatial, "d(): output_size must contain non-negative ",
                 "spatial dimensions, but got output_size=", output_size);
   }
+  // torch's max_unpool takes floating types only (its kernels dispatch on them; the 1-D op runs the 2-D kernel).
+  const auto dtype = self.scalar_type();
+  TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "\"max_unpool", std::max<int64_t>(spatial, 2),
+                              "d\" not implemented for '", toString(dtype), "'");
 }
 
 void check_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& indices) {

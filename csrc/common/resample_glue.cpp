@@ -93,8 +93,10 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::Ar
                     Filter filter, bool antialias) {
   check_common(input.sizes(), output_size, scales, filter, antialias, "input", /*forward=*/true);
   const auto sizes = input.sizes();
-  // Only the batch may be empty (torch's upsample_*_common_check).
-  TORCH_CHECK(input.numel() != 0 || c10::multiply_integers(sizes.begin() + 1, sizes.end()) != 0,
+  // Only the batch may be empty (torch's upsample_*_common_check); area, adaptive average pooling in torch, also
+  // takes empty channels in 1-D and 2-D.
+  TORCH_CHECK(input.numel() != 0 || (filter == Filter::Area && sizes.size() <= 4) ||
+                  c10::multiply_integers(sizes.begin() + 1, sizes.end()) != 0,
               "Non-empty ", sizes.size(), "D data tensor expected but got a tensor with sizes ", sizes);
   const auto dtype = input.scalar_type();
   TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype) || dtype == at::kByte,
