@@ -39,21 +39,20 @@ C10_HOST_DEVICE inline T source_index(T scale, int64_t o, bool align_corners, bo
 // Note [nearest index]
 // torch computes the nearest source index differently in different kernels (read off torch 2.14 and checked
 // by tests/test_nearest_scan.py, every (in, out) pair up to 128 and random scale factors):
-// - kIndexed, torch's CPU nearest_idx / nearest_exact_idx (UpSample.h): its 2-D kernels, its channels-last 3-D
-//   kernel of 4 or more channels, and every CPU backward. A float32 scale whatever the dtype; nearest takes
+// - kIndexed, torch's CPU nearest_idx / nearest_exact_idx (UpSample.h): its channels-last kernels of 2-D and 3-D
+//   input with 4 or more channels, its 2-D kernel for outputs of at most 128 rows plus columns (torch's
+//   _use_vectorized_kernel_cond_2d), and every CPU backward. A float32 scale whatever the dtype; nearest takes
 //   floorf(o * s) with exact shortcuts for out == in and out == 2*in (even when a scale factor was given);
 //   nearest-exact takes floorf((o + 0.5) * s) with the product in double, rounded to float before the floor.
-// - kSeparable, torch's separable CPU kernel (HelperInterpNearest[Exact]): its 1-D kernels and its other 3-D
-//   forwards. The scale and products in the opmath type (double for float64 tensors, else float); nearest takes
+// - kSeparable, torch's separable CPU kernel (HelperInterpNearest[Exact]): every other forward (1-D, larger 2-D,
+//   contiguous or narrow 3-D). The scale and products in the opmath type (double for float64 tensors, else float); nearest takes
 //   floorf(s * o), nearest-exact floorf(max(s * (o + 0.5) - 0.5, 0) + 0.5), where the multiply-add is fused
 //   when torch's kernel was compiled with FMA (`fused`: its AVX2 and AVX-512 builds on x86 and its aarch64
 //   builds, not its DEFAULT x86 one).
 // - kCuda, torch's CUDA kernels (UpSample.cuh): a float32 scale, floorf(o * s) and floorf((o + 0.5f) * s) in
 //   float, no shortcuts. The CUDA backward is the transpose of this forward; torch's CUDA backward inverts the
 //   map with its own formula, which has not been compared on a GPU.
-// The index is clamped to in - 1. The glue picks the rule (nearest_rule in resample_glue.cpp). Not reproduced
-// yet: torch's 2-D contiguous float64 kernel rounds a few indices of outputs beyond 128 pixels otherwise (the
-// full scan, TORCHRESAMPLE_FULL_SCAN=1, lists them).
+// The index is clamped to in - 1. The glue picks the rule (nearest_rule in resample_glue.cpp).
 enum class NearestKernel : int8_t { kIndexed, kSeparable, kCuda };
 
 struct NearestRule {

@@ -162,9 +162,11 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
     return {NearestKernel::kCuda};
   }
   const int64_t spatial = static_cast<int64_t>(c.scales.size());
-  // The indexed kernels: 2-D, channels-last 3-D of 4+ channels (canonical channels > 1 only when channels-last),
-  // and every backward.
-  if (c.backward || spatial == 2 || (spatial == 3 && c.geometry.channels >= 4)) {
+  // torch's indexed kernels: channels-last input of 4+ channels (canonical channels > 1 only when channels-last),
+  // 2-D outputs of at most 128 rows plus columns, and every backward.
+  const bool wide_channels_last = c.geometry.channels > 3;
+  const bool small_2d = spatial == 2 && c.forward.out[1] + c.forward.out[2] <= 128;
+  if (c.backward || (spatial > 1 && wide_channels_last) || small_2d) {
     return {NearestKernel::kIndexed};
   }
   return {NearestKernel::kSeparable, torch_cpu_fuses()};
