@@ -12,7 +12,8 @@ inline void define_ops(torch::Library& m) {
   m.def(
       "resample(Tensor input, SymInt[] output_size, str filter, bool align_corners=False, float[] scales=[], "
       "bool antialias=False) -> Tensor");
-  // Gradient of `resample` with respect to its input, whose full shape is `input_size`.
+  // Gradient of `resample` with respect to its input, whose spatial extents are `input_size` (N and C are
+  // grad_output's, so that a batch or channel shard runs locally).
   m.def(
       "resample_backward(Tensor grad_output, SymInt[] input_size, str filter, bool align_corners=False, "
       "float[] scales=[], bool antialias=False) -> Tensor");

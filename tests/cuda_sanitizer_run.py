@@ -78,9 +78,9 @@ def resample_calls(target, failures):
             if dtype == torch.uint8:
                 continue
             grad = make((2, 3, *out), dtype, layout, target.device)
-            g = OP.resample_backward(grad, list(shape), *args[1:])
+            g = OP.resample_backward(grad, list(shape[2:]), *args[1:])
             runs += 1
-            if not close(g, target.on_cpu(OP.resample_backward, grad, list(shape), *args[1:])):
+            if not close(g, target.on_cpu(OP.resample_backward, grad, list(shape[2:]), *args[1:])):
                 failures.append(("backward", filter_name, dim, dtype, layout, out, align_corners, antialias))
     same = make((2, 3, 5, 6), torch.float32, "channels_last", target.device)
     for filter_name in FILTERS:
@@ -94,7 +94,7 @@ def resample_calls(target, failures):
     finally:
         target.option("force_wide_indices", previous)
     OP.resample(torch.empty(0, 3, 4, 5, device=target.device), [8, 3], "cubic")
-    OP.resample_backward(torch.empty(0, 3, 8, 3, device=target.device), [0, 3, 4, 5], "cubic")
+    OP.resample_backward(torch.empty(0, 3, 8, 3, device=target.device), [4, 5], "cubic")
     return runs + len(FILTERS) + 3
 
 

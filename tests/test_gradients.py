@@ -112,14 +112,16 @@ def test_graph_recorded_only_when_a_gradient_can_flow(op):
     torch.autograd.gradcheck(op, (x,))
 
 
-def test_forward_mode_ad_is_refused_not_dropped():
-    # Forward AD is not implemented by the ops: a dual input must raise, never give a result without its tangent.
-    import torch.autograd.forward_ad as fwAD
 
-    x = torch.randn(1, 2, 4, 4, dtype=torch.float64)
-    with fwAD.dual_level():
-        dual = fwAD.make_dual(x, torch.ones_like(x))
-        with pytest.raises(RuntimeError):
-            torchresample.interpolate(dual, scale_factor=2.0, mode="bilinear")
-        with pytest.raises(RuntimeError):
-            torchresample.functional.pixel_shuffle(dual, 2)
+def test_compiled_autograd_traces_the_backward():
+    # Plain reverse mode records a C++ Function node, which compiled autograd traces (Note [autograd of linear ops]).
+    from torch._dynamo import compiled_autograd
+
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2, 3, 16, 16, dtype=torch.float64)
+    (torchresample.interpolate(x, scale_factor=2, mode="bicubic") * w).sum().backward()
+    expected, x.grad = x.grad, None
+    torch._dynamo.reset()
+    with compiled_autograd._enable(torch.compile(backend="eager", fullgraph=True)):
+        (torchresample.interpolate(x, scale_factor=2, mode="bicubic") * w).sum().backward()
+    torch.testing.assert_close(x.grad, expected)

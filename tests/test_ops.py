@@ -40,7 +40,7 @@ def backward_samples():
         channels_last = x.dim() > 3 and not x.is_contiguous() and x.is_contiguous(
             memory_format=channels_last_format(x.dim()))
         grad_out = make_input([*x.shape[:2], *out_size], x.dtype, "channels_last" if channels_last else "contiguous")
-        samples.append(((grad_out.requires_grad_(), list(x.shape), filt), kwargs))
+        samples.append(((grad_out.requires_grad_(), list(x.shape[2:]), filt), kwargs))
     return samples
 
 

@@ -1,8 +1,9 @@
-"""Typed wrappers of the torchresample custom ops and their fake kernels (autograd lives in csrc/autograd/)."""
+"""Typed wrappers of the torchresample custom ops, their fake kernels and their vmap rules (autograd lives in
+csrc/autograd/linear_autograd.cpp)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -48,7 +49,7 @@ def resample_backward(
     scales: Sequence[float] = (),
     antialias: bool = False,
 ) -> Tensor:
-    """Gradient of :func:`resample` with respect to its input, whose full shape is ``input_size``."""
+    """Gradient of :func:`resample` with respect to its input, whose spatial extents are ``input_size``."""
     return torch.ops.torchresample.resample_backward.default(
         grad_output, list(input_size), filter, align_corners, [float(s) for s in scales], antialias
     )
@@ -73,11 +74,11 @@ def _resample_fake(input, output_size, filter, align_corners=False, scales=(), a
 
 @torch.library.register_fake("torchresample::resample_backward")
 def _resample_backward_fake(grad_output, input_size, filter, align_corners=False, scales=(), antialias=False):
-    torch._check(grad_output.dim() == len(input_size), lambda: "grad_output and input_size ranks differ")
-    return _empty_like_format(grad_output, list(input_size))
-
-# Autograd of every op is registered in C++ (csrc/autograd/): each op's gradient is its partner op.
-
+    torch._check(
+        3 <= grad_output.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D grad_output, got {grad_output.dim()}-D"
+    )
+    torch._check(len(input_size) == grad_output.dim() - 2, lambda: "input_size must have one entry per spatial axis")
+    return _empty_like_format(grad_output, [*grad_output.shape[:2], *input_size])
 
 def max_unpool(input: Tensor, indices: Tensor, output_size: Sequence[int]) -> Tensor:
     """Scatter ``input`` (N, C, *spatial) into zeros of shape (N, C, *output_size) at ``indices``.
@@ -184,3 +185,65 @@ def _pixel_shuffle_fake(input, upscale_factor, spatial_dims=2):
 @torch.library.register_fake("torchresample::pixel_unshuffle")
 def _pixel_unshuffle_fake(input, downscale_factor, spatial_dims=2):
     return _shuffle_fake(input, downscale_factor, spatial_dims, unshuffle=True)
+
+
+# vmap: every op works plane by plane over its leading dimensions, so the vmapped dimension folds into the batch
+# (resample, max_unpool: N; pixel_(un)shuffle: any leading dimension) and unfolds from the result.
+
+
+def _fold(x: Tensor, bdim: Optional[int], batch_size: int) -> Tensor:
+    """``x`` with the vmapped dimension moved first and merged into the next one (expanded when not vmapped)."""
+    x = x.unsqueeze(0).expand(batch_size, *x.shape) if bdim is None else x.movedim(bdim, 0)
+    return x.flatten(0, 1)
+
+
+def _unfold(y: Tensor, batch_size: int) -> Tuple[Tensor, int]:
+    return y.unflatten(0, (batch_size, -1)), 0
+
+
+@torch.library.register_vmap("torchresample::resample")
+def _resample_vmap(info, in_dims, input, output_size, filter, align_corners=False, scales=(), antialias=False):
+    y = resample_op(_fold(input, in_dims[0], info.batch_size), output_size, filter, align_corners, scales, antialias)
+    return _unfold(y, info.batch_size)
+
+
+@torch.library.register_vmap("torchresample::resample_backward")
+def _resample_backward_vmap(info, in_dims, grad_output, input_size, filter, align_corners=False, scales=(),
+                            antialias=False):
+    y = torch.ops.torchresample.resample_backward.default(
+        _fold(grad_output, in_dims[0], info.batch_size), input_size, filter, align_corners, scales, antialias
+    )
+    return _unfold(y, info.batch_size)
+
+
+@torch.library.register_vmap("torchresample::max_unpool")
+def _max_unpool_vmap(info, in_dims, input, indices, output_size):
+    y = torch.ops.torchresample.max_unpool.default(
+        _fold(input, in_dims[0], info.batch_size), _fold(indices, in_dims[1], info.batch_size), output_size
+    )
+    return _unfold(y, info.batch_size)
+
+
+@torch.library.register_vmap("torchresample::max_unpool_backward")
+def _max_unpool_backward_vmap(info, in_dims, grad_output, indices):
+    y = torch.ops.torchresample.max_unpool_backward.default(
+        _fold(grad_output, in_dims[0], info.batch_size), _fold(indices, in_dims[1], info.batch_size)
+    )
+    return _unfold(y, info.batch_size)
+
+
+def _shuffle_vmap(op):
+    def rule(info, in_dims, input, factor, spatial_dims=2):
+        x = input.movedim(in_dims[0], 0)
+        # pixel_(un)shuffle takes any number of leading dimensions: the vmapped one is just one more.
+        return op(x, factor, spatial_dims), 0
+
+    return rule
+
+
+torch.library.register_vmap(
+    "torchresample::pixel_shuffle", _shuffle_vmap(torch.ops.torchresample.pixel_shuffle.default)
+)
+torch.library.register_vmap(
+    "torchresample::pixel_unshuffle", _shuffle_vmap(torch.ops.torchresample.pixel_unshuffle.default)
+)

@@ -12,7 +12,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor
 
-from . import _ops
+from . import _distributed, _ops
 
 __all__ = [
     "interpolate",
@@ -48,8 +48,11 @@ _MODE_LIST = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area
 _RANK_NAMES = {1: ("3D", "linear"), 2: ("4D", "bilinear"), 3: ("5D", "trilinear")}
 
 
-def _refuse_quantized(input, op: str) -> None:
-    """torch's deprecated quantized tensors reach its nearest and bilinear kernels; ours take float and uint8 data."""
+def _check_input(input, op: str) -> None:
+    """Refuse quantized tensors (torch's deprecated ones reach its nearest and bilinear kernels; ours take float and
+    uint8 data), and register the DTensor rules on the first DTensor (torchresample/_distributed.py)."""
+    if type(input) is not Tensor:
+        _distributed.register_if_dtensor(input)
     if isinstance(input, Tensor) and input.is_quantized:
         raise NotImplementedError(
             f"torchresample.{op}: quantized tensors ({input.dtype}) are not supported; dequantize first "
@@ -118,7 +121,7 @@ def interpolate(
     Returns:
         The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is.
     """
-    _refuse_quantized(input, "interpolate")
+    _check_input(input, "interpolate")
     if mode in _NO_CORNERS:
         if align_corners is not None:
             raise ValueError(
@@ -306,7 +309,7 @@ def _unpool_output_size(
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: int) -> Tensor:
     op = f"max_unpool{dim}d"
-    _refuse_quantized(input, op)
+    _check_input(input, op)
     if input.dim() not in (dim + 1, dim + 2):
         raise RuntimeError(
             f"Input to max_unpooling{dim}d should be a {dim + 1}d or {dim + 2}d Tensor, but got a tensor with "
@@ -376,7 +379,7 @@ def max_unpool3d(
 def _factor(input, value, op: str, name: str, k: int, shuffle: bool) -> int:
     """The integer factor torch's argument parser accepts (ints and integer-likes, not bools or floats), with its
     ValueErrors for a factor past int64 and for a shuffle whose factor**k overflows."""
-    _refuse_quantized(input, op)
+    _check_input(input, op)
     if isinstance(value, torch.SymInt):
         return value
     if isinstance(value, bool) or not hasattr(value, "__index__"):

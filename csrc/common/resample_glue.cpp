@@ -107,15 +107,13 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::Ar
 
 void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
                              at::ArrayRef<double> scales, Filter filter, bool antialias) {
-  check_common(input_size, grad_output.sizes().slice(std::min<size_t>(2, grad_output.dim())), scales, filter,
+  const int64_t dim = grad_output.dim();
+  TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected grad_output with 3, 4 or 5 dimensions (N, C, spatial...), "
+              "but got a ", dim, "-D tensor");
+  TORCH_CHECK(static_cast<int64_t>(input_size.size()) == dim - 2, "torchresample::resample_backward: expected ",
+              dim - 2, " input sizes (the spatial extents of the input), but got ", input_size.size());
+  check_common(with_spatial(grad_output.sizes(), input_size), grad_output.sizes().slice(2), scales, filter,
                antialias, "input_size", /*forward=*/false);
-  TORCH_CHECK(grad_output.dim() == static_cast<int64_t>(input_size.size()),
-              "Expected grad_output to have ", input_size.size(), " dimensions, but got ", grad_output.dim());
-  for (int64_t d = 0; d < 2; ++d) {
-    TORCH_CHECK(grad_output.size(d) == input_size[d], "Expected grad_output to have the same shape as output;",
-                " output.size(", d, ") = ", input_size[d], " but got grad_output.size(", d,
-                ") = ", grad_output.size(d));
-  }
   const auto dtype = grad_output.scalar_type();
   TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "torchresample::resample_backward: not implemented for '",
                               toString(dtype), "' (floating point tensors are supported)");
@@ -190,8 +188,9 @@ ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArr
   check_resample_backward(grad_output, input_size, scales, f, antialias);
   ResampleCall c = laid_out(grad_output, f, align_corners, scales, antialias, /*backward=*/true);
   const auto format = grad_output.suggest_memory_format();
-  c.result = empty_output(input_size, grad_output.options().memory_format(format));
-  c.forward = make_geometry(input_size, grad_output.sizes().slice(2), format);
+  const auto input_shape = with_spatial(grad_output.sizes(), input_size);
+  c.result = empty_output(input_shape, grad_output.options().memory_format(format));
+  c.forward = make_geometry(input_shape, grad_output.sizes().slice(2), format);
   c.geometry = c.forward;
   std::swap(c.geometry.in, c.geometry.out);
   return c;
