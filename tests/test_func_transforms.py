@@ -237,3 +237,11 @@ def test_transforms_on_the_cuda_devices(dev, name):
     got = derivatives(*(dev.put(a) for a in args))
     for g, e in zip(got, dev.host(derivatives, *args)):
         torch.testing.assert_close(g.cpu(), e, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["linear-1d-corners", "nearest-3d", "pixel_shuffle", "max_unpool2d"])
+def test_second_derivatives_in_every_order(name):
+    ours, ref, shape = CASES[name]
+    x = sample(shape)
+    for outer, inner in [(func.jacfwd, func.jacfwd), (func.jacrev, func.jacrev), (func.jacrev, func.jacfwd)]:
+        assert_same(outer(inner(scalar(ours)))(x), outer(inner(scalar(ref)))(x))
