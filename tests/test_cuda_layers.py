@@ -11,7 +11,7 @@ import torch.nn.functional as TF
 
 import torchresample.functional as RF
 from conftest import cuda_only
-from layer_references import ALL_DTYPES, last_writer_reference
+from layer_references import ALL_DTYPES, last_writer_reference, shuffle_reference
 
 ops = torch.ops.torchresample
 
@@ -378,15 +378,6 @@ def test_pixel_shuffle_layouts_match_cpu_and_torch(dev, unshuffle, dtype):
         # The CPU format (torch's CPU one); torch's CUDA op differs (contiguous shuffle of channels-last input).
         same(actual, dev.host(ours, view, 2))
         assert torch.equal(actual, theirs(view.to(dev.type), 2)), name
-
-
-def shuffle_reference(x, r, k):
-    """Shuffle over the last k axes by reshape and permute (independent of the kernels)."""
-    batch, c, spatial = x.shape[: -k - 1], x.shape[-k - 1], x.shape[-k:]
-    nb = len(batch)
-    v = x.reshape(*batch, c // r**k, *([r] * k), *spatial)
-    order = list(range(nb + 1)) + [i for j in range(k) for i in (nb + 1 + k + j, nb + 1 + j)]
-    return v.permute(order).reshape(*batch, c // r**k, *[s * r for s in spatial])
 
 
 @pytest.mark.parametrize(

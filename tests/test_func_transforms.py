@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 import torchresample as tr
 from conftest import antialias_matrix, apply_matrices, lanczos_matrix, torch_separable
+from layer_references import shuffle_reference
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 func = torch.func
@@ -29,12 +30,6 @@ def matrix_reference(make, sizes, **kw):
         return apply_matrices(x, [make(n, o, **kw) for n, o in zip(x.shape[2:], sizes)])
 
     return ref
-
-
-def shuffle3d_reference(x, r):
-    n, c, d, h, w = x.shape
-    y = x.reshape(n, c // r**3, r, r, r, d, h, w).permute(0, 1, 5, 2, 6, 3, 7, 4)
-    return y.reshape(n, c // r**3, d * r, h * r, w * r)
 
 
 def unpool_reference(x, indices, size):
@@ -77,7 +72,7 @@ CASES = {
                              lambda x: torch_separable(x, (2, 4, 2), "bicubic", antialias=True), (1, 2, 5, 3, 4)),
     "pixel_shuffle": (lambda x: tr.functional.pixel_shuffle(x, 2), lambda x: F.pixel_shuffle(x, 2), (2, 8, 3, 2)),
     "pixel_unshuffle": (lambda x: tr.functional.pixel_unshuffle(x, 2), lambda x: F.pixel_unshuffle(x, 2), (2, 2, 4, 6)),
-    "pixel_shuffle3d": (lambda x: tr.functional.pixel_shuffle3d(x, 2), lambda x: shuffle3d_reference(x, 2),
+    "pixel_shuffle3d": (lambda x: tr.functional.pixel_shuffle3d(x, 2), lambda x: shuffle_reference(x, 2, 3),
                         (1, 16, 2, 1, 2)),
     "max_unpool1d": unpool_case(1),
     "max_unpool2d": unpool_case(2),

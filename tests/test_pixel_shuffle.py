@@ -6,6 +6,7 @@ import torch.nn.functional as TF
 
 import torchresample.functional as RF
 from layer_references import ALL_DTYPES as DTYPES
+from layer_references import shuffle_reference, unshuffle_reference
 
 ops = torch.ops.torchresample
 
@@ -19,25 +20,6 @@ def random(shape, dtype=torch.float32, seed=0):
         low = 0 if dtype == torch.uint8 else -100
         return torch.randint(low, 100, shape, generator=gen).to(dtype)
     return torch.randn(shape, generator=gen, dtype=dtype if dtype.is_complex else torch.float64).to(dtype)
-
-
-def shuffle_reference(x, r, k):
-    """Shuffle over the last k axes by reshape and permute (independent of the kernels)."""
-    batch, c, spatial = x.shape[: -k - 1], x.shape[-k - 1], x.shape[-k:]
-    nb = len(batch)
-    v = x.reshape(*batch, c // r**k, *([r] * k), *spatial)
-    # (batch, c, q_1..q_k, s_1..s_k) -> (batch, c, s_1, q_1, ..., s_k, q_k)
-    order = list(range(nb + 1)) + [i for j in range(k) for i in (nb + 1 + k + j, nb + 1 + j)]
-    return v.permute(order).reshape(*batch, c // r**k, *[s * r for s in spatial])
-
-
-def unshuffle_reference(x, r, k):
-    batch, c, spatial = x.shape[: -k - 1], x.shape[-k - 1], x.shape[-k:]
-    nb = len(batch)
-    v = x.reshape(*batch, c, *[d for s in spatial for d in (s // r, r)])
-    # (batch, c, s_1, q_1, ..., s_k, q_k) -> (batch, c, q_1..q_k, s_1..s_k)
-    order = list(range(nb + 1)) + [nb + 2 + 2 * j for j in range(k)] + [nb + 1 + 2 * j for j in range(k)]
-    return v.permute(order).reshape(*batch, c * r**k, *[s // r for s in spatial])
 
 
 SHAPES_2D = [((8, 3, 5), 2), ((2, 8, 3, 5), 2), ((2, 3, 18, 2, 4), 3), ((1, 4, 1, 1), 2), ((2, 5, 3, 4), 1)]

@@ -107,15 +107,21 @@ struct Adjoint {
 // The vector-Jacobian product: the partner op applied to `grad`, through the dispatcher.
 at::Tensor apply_adjoint(int op, const at::Tensor& grad, const std::vector<c10::IValue>& arguments,
                          const std::vector<at::Tensor>& tensors) {
-  const LinearOp& entry = kLinearOps[op];
-  const auto handle = c10::Dispatcher::singleton().findSchemaOrThrow(
-      (std::string("torchresample::") + entry.adjoint).c_str(), "");
+  // Looked up once: a lookup hashes the name.
+  static const std::vector<c10::OperatorHandle> adjoints = [] {
+    std::vector<c10::OperatorHandle> handles;
+    for (const auto& entry : kLinearOps) {
+      handles.push_back(c10::Dispatcher::singleton().findSchemaOrThrow(
+          (std::string("torchresample::") + entry.adjoint).c_str(), ""));
+    }
+    return handles;
+  }();
   Stack stack{grad};
   size_t next_tensor = 0;
   for (const auto& argument : arguments) {
     stack.push_back(argument.isNone() ? c10::IValue(tensors.at(next_tensor++)) : argument);
   }
-  handle.callBoxed(stack);
+  adjoints[op].callBoxed(stack);
   return stack.back().toTensor();
 }
 
