@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+import torchresample
+
 from conftest import (
     LINEAR,
     antialias_matrix,
@@ -292,3 +294,43 @@ def test_hand_computed_values():
     # Lanczos at integer source positions reproduces the samples (sinc zeros at the other taps).
     ramp = torch.randn(1, 1, 9, dtype=torch.float64)
     torch.testing.assert_close(ours(ramp, size=9, mode="lanczos", align_corners=True), ramp)
+
+
+def test_readme_differences():
+    """The README's list of intended differences: torch's behaviour as listed, ours the definition."""
+    x = torch.rand(1, 1, 8, 8, dtype=torch.float64)
+    kw = dict(size=(4, 1), mode="bilinear", antialias=True)
+    reference = apply_matrices(x, [antialias_matrix(8, 4, "linear"), antialias_matrix(8, 1, "linear")])
+    theirs = F.interpolate(x, **kw)
+    assert torch.equal(theirs, theirs[:, :, :1].expand_as(theirs))  # every row the same
+    assert_close(ours(x, **kw), reference, torch.float64)
+
+    x = torch.randn(1, 1, 5, 8, dtype=torch.float64, requires_grad=True)
+    v = torch.randn(1, 1, 5, 4, dtype=torch.float64)
+    kw = dict(scale_factor=(1.05, 0.5), mode="bilinear", antialias=True)
+    gaps = {}
+    for name, fn in (("torch", F.interpolate), ("ours", ours)):
+        y = fn(x, **kw)
+        (g,) = torch.autograd.grad(y, x, v)
+        gaps[name] = abs((y * v).sum().item() - (x * g).sum().item())
+    assert gaps["torch"] > 1e-3 and gaps["ours"] < 1e-12
+
+    img = torch.randint(0, 256, (1, 3, 5, 8), dtype=torch.uint8)
+    kw = dict(scale_factor=(1.05, 0.5), mode="bicubic")
+    # torch's float path, in torch's uint8 order (along W, rounded and saturated, then along H), as bounds.
+    lo, hi = uint8_reference(img, None, lambda t: F.interpolate(t, scale_factor=(1.0, 0.5), mode="bicubic"),
+                             lambda t: F.interpolate(t, scale_factor=(1.05, 1.0), mode="bicubic"))
+    assert torch.equal(F.interpolate(img, **kw), F.interpolate(img, size=(5, 4), mode="bicubic"))  # axis copied
+    assert ((F.interpolate(img, **kw).double() - lo).abs().max()) > 5
+    assert_uint8_within(ours(img, **kw), lo, hi, 1, "uint8 bicubic, scale on an unchanged axis")
+
+    cl = torch.randn(1, 3, 4, 4, 4).to(memory_format=torch.channels_last_3d)
+    assert F.interpolate(cl, size=2, mode="area").is_contiguous()
+    assert ours(cl, size=2, mode="area").is_contiguous(memory_format=torch.channels_last_3d)
+    pooled, indices = F.max_pool3d(cl, 2, return_indices=True)
+    assert F.max_unpool3d(pooled, indices, 2).is_contiguous()
+    assert torchresample.functional.max_unpool3d(pooled, indices, 2).is_contiguous(
+        memory_format=torch.channels_last_3d)
+    with pytest.raises(Exception):
+        F.interpolate(torch.rand(1, 1, 8), size=4, mode="linear", antialias=True)
+    assert ours(torch.rand(1, 1, 8), size=4, mode="linear", antialias=True).shape == (1, 1, 4)
