@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fractions
+
 import numpy as np
 import pytest
 import torch
@@ -90,6 +92,16 @@ INVALID = [
     ("trilinear_4d", lambda: x(2, 3, 5, 6), dict(size=3, mode="trilinear"), ["4D", "trilinear"]),
     ("sparse", lambda: x(2, 3, 5, 6).to_sparse(), dict(size=3), ["Sparse"]),
     ("not_a_tensor", lambda: [[1.0, 2.0]], dict(size=3), ["dim"]),
+    ("size_tensor_of_two", lambda: x(2, 3, 5, 6), dict(size=torch.tensor([3, 3])), ["size"]),
+    ("size_ndarray", lambda: x(2, 3, 5, 6), dict(size=np.array([3, 3])), ["size"]),
+    ("size_0d_ndarray_in_list", lambda: x(2, 3, 5, 6), dict(size=[np.array(3), 3]), ["size"]),
+    ("size_bool", lambda: x(2, 3, 5, 6), dict(size=True), ["size"]),
+    ("size_bool_in_list", lambda: x(2, 3, 5, 6), dict(size=[True, 2]), ["size"]),
+    ("scale_fraction", lambda: x(2, 3, 5, 6), dict(scale_factor=fractions.Fraction(3, 2)), ["scale_factor"]),
+    ("align_corners_int", lambda: x(2, 3, 5, 6), dict(size=3, mode="bilinear", align_corners=1), ["align_corners"]),
+    ("align_corners_str", lambda: x(2, 3, 5), dict(size=3, mode="linear", align_corners="yes"), ["align_corners"]),
+    ("align_corners_tensor", lambda: x(2, 3, 5, 6), dict(size=3, mode="bicubic", align_corners=torch.tensor(True)),
+     ["align_corners"]),
 ]
 
 
@@ -296,3 +308,42 @@ def test_quantized_input_gets_a_clear_error_from_every_entry_point():
     for call in calls:
         with pytest.raises(NotImplementedError, match=r"quantized tensors .* dequantize first"):
             call()
+
+
+
+def _pooled(dim):
+    pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[dim - 1]
+    return pool(torch.randn((1, 2) + (4,) * dim), 2, return_indices=True)
+
+
+# (id, call with the functional module M: torch.nn.functional for torch, torchresample.functional for ours).
+INVALID_LAYER_CALLS = [
+    ("unpool_indices_other_device", lambda M: M.max_unpool2d(_pooled(2)[0], _pooled(2)[1].to("meta"), 2)),
+    ("unpool_input_other_device", lambda M: M.max_unpool2d(_pooled(2)[0].to("meta"), _pooled(2)[1], 2)),
+    ("unpool1d_indices_other_device", lambda M: M.max_unpool1d(_pooled(1)[0], _pooled(1)[1].to("meta"), 2)),
+    ("unpool_indices_list", lambda M: M.max_unpool2d(_pooled(2)[0], [0], 2)),
+    ("unpool_indices_none", lambda M: M.max_unpool3d(_pooled(3)[0], None, 2)),
+    ("unpool_input_ndarray", lambda M: M.max_unpool2d(_pooled(2)[0].numpy(), _pooled(2)[1], 2)),
+    ("unpool_float_kernel", lambda M: M.max_unpool2d(*_pooled(2), 2.0)),
+    ("unpool_float_stride", lambda M: M.max_unpool2d(*_pooled(2), 2, stride=2.0)),
+    ("unpool_float_padding", lambda M: M.max_unpool1d(*_pooled(1), 2, padding=1.0)),
+    ("unpool_float_output_size", lambda M: M.max_unpool2d(*_pooled(2), 2, output_size=[4.0, 4.0])),
+    ("unpool_bool_stride", lambda M: M.max_unpool3d(*_pooled(3), 2, True)),
+    ("shuffle_list_input", lambda M: M.pixel_shuffle([[[[1.0]]]], 1)),
+    ("unshuffle_ndarray_input", lambda M: M.pixel_unshuffle(np.zeros((1, 4, 2, 2)), 2)),
+    ("shuffle_none_input", lambda M: M.pixel_shuffle(None, 2)),
+    ("shuffle_tensor_factor", lambda M: M.pixel_shuffle(torch.randn(1, 4, 2, 2), torch.tensor([2]))),
+    ("unshuffle_ndarray_factor", lambda M: M.pixel_unshuffle(torch.randn(1, 4, 2, 2), np.array(2))),
+    ("shuffle_bool_tensor_factor", lambda M: M.pixel_shuffle(torch.randn(1, 4, 2, 2), torch.tensor(True))),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in INVALID_LAYER_CALLS], ids=[c[0] for c in INVALID_LAYER_CALLS])
+def test_layer_functions_raise_torch_exception_types(call):
+    import torchresample.functional as RF
+
+    with pytest.raises(Exception) as theirs:
+        call(F)
+    with pytest.raises(Exception) as mine:
+        call(RF)
+    assert type(mine.value) is type(theirs.value), f"torch raised {theirs.value!r}, we raised {mine.value!r}"

@@ -334,3 +334,19 @@ def test_readme_differences():
     with pytest.raises(Exception):
         F.interpolate(torch.rand(1, 1, 8), size=4, mode="linear", antialias=True)
     assert ours(torch.rand(1, 1, 8), size=4, mode="linear", antialias=True).shape == (1, 1, 4)
+
+
+def test_readme_differences_of_the_layer_ops():
+    import torchresample.functional as RF
+
+    assert F.pixel_unshuffle(torch.randn(0, 4, 2, 2), 2).shape == (0, 4, 2, 2)
+    assert RF.pixel_unshuffle(torch.randn(0, 4, 2, 2), 2).shape == (0, 16, 1, 1)
+    t = torch.randn(0, 4, 4, 4, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        F.pixel_shuffle(t, 2).sum().backward()
+    RF.pixel_shuffle(t, 2).sum().backward()
+    assert t.grad.shape == t.shape
+    volume = torch.randn(2, 8, 4, 4, 4).to(memory_format=torch.channels_last_3d)
+    with pytest.raises(RuntimeError):
+        F.pixel_shuffle(volume, 2)
+    assert torch.equal(RF.pixel_shuffle(volume, 2), F.pixel_shuffle(volume.contiguous(), 2))

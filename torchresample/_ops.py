@@ -117,6 +117,10 @@ def _max_unpool_fake(input, indices, output_size):
     torch._check(
         indices.dtype == torch.int64, lambda: f"elements in indices should be type int64 but got: {indices.dtype}"
     )
+    torch._check(
+        indices.device == input.device,
+        lambda: f"max_unpool: expected indices on the input's device ({input.device}), but got {indices.device}",
+    )
     if not input.dtype.is_floating_point:
         name = _TYPE_NAMES.get(input.dtype, str(input.dtype))
         raise NotImplementedError(f"\"max_unpool{max(spatial, 2)}d\" not implemented for '{name}'")
@@ -131,6 +135,11 @@ def _max_unpool_fake(input, indices, output_size):
 @torch.library.register_fake("torchresample::max_unpool_backward")
 def _max_unpool_backward_fake(grad_output, indices):
     torch._check(grad_output.dim() == indices.dim(), lambda: "grad_output and indices ranks differ")
+    torch._check(
+        indices.device == grad_output.device,
+        lambda: f"max_unpool_backward: expected indices on grad_output's device ({grad_output.device}), but got "
+        f"{indices.device}",
+    )
     return _empty_like_format(grad_output, list(indices.shape))
 
 

@@ -4,7 +4,6 @@ torchresample ops."""
 from __future__ import annotations
 
 import math
-import numbers
 import operator
 import warnings
 from typing import List, Optional, Sequence, Tuple, Union
@@ -60,18 +59,27 @@ def _check_input(input, op: str) -> None:
         )
 
 
+def _is_numpy_scalar(x, kinds: str) -> bool:
+    """A numpy scalar (not an array, not even a 0-d one: torch's parser refuses those) of one of the dtype kinds."""
+    return type(x).__module__ == "numpy" and type(x).__name__ != "ndarray" and x.dtype.kind in kinds
+
+
 def _is_integer(x) -> bool:
-    if isinstance(x, (int, torch.SymInt)):
+    """What torch's argument parser takes as an int: an int (not a bool), a numpy integer scalar, a 0-d integer
+    tensor."""
+    if type(x) is int or isinstance(x, torch.SymInt):
         return True
-    if type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind in "iu":
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, int) or _is_numpy_scalar(x, "iu"):
         return True
-    return isinstance(x, Tensor) and not x.is_floating_point()
+    return isinstance(x, Tensor) and x.dim() == 0 and not x.is_floating_point() and x.dtype != torch.bool
 
 
 def _is_real(x) -> bool:
-    """What torch's argument parser takes as a scale factor: a real number (a tensor is refused)."""
-    # float and int first: the abstract-class check costs more than the rest of a small resize's Python.
-    return type(x) in (float, int) or isinstance(x, (numbers.Real, torch.SymFloat, torch.SymInt))
+    """What torch's argument parser takes as a scale factor: a float, an int, a numpy number (not a Fraction, not a
+    tensor)."""
+    return isinstance(x, (float, int, torch.SymFloat, torch.SymInt)) or _is_numpy_scalar(x, "iufb")
 
 
 def _truncate_to_int(n, scale: float, compiling: bool):
@@ -119,7 +127,8 @@ def interpolate(
         antialias: widen the filter by the downscale factor (as torch and Pillow do).
 
     Returns:
-        The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is.
+        The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is (torch's ``area`` on
+        channels_last_3d input returns a contiguous tensor, ours keeps the format: README, Parity with torch).
     """
     _check_input(input, "interpolate")
     if mode in _NO_CORNERS:
@@ -192,6 +201,8 @@ def interpolate(
         _raise_rank_error(input.dim(), mode, tied_rank)
 
     # The argument types torch's parser rejects (TypeError) when it calls the op, after the checks above.
+    if align_corners is not None and type(align_corners) is not bool:
+        raise TypeError(f"interpolate(): align_corners must be a bool, not {type(align_corners).__name__}")
     if size is not None and not isinstance(size, (list, tuple)) and not _is_integer(size):
         raise TypeError(
             "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
@@ -261,12 +272,22 @@ def upsample_bilinear(input: Tensor, size: _Size = None, scale_factor: _Scale = 
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
+def _int_elements(values: Sequence, name: str, op: str) -> None:
+    """torch's parser takes ints (not floats, bools or strings) for the pooling geometry and output size."""
+    for v in values:
+        if not _is_integer(v):
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
+                            f"{type(v).__name__}")
+
+
 def _spatial_tuple(value, n: int, name: str, op: str) -> Tuple[int, ...]:
     """An int repeated ``n`` times, or a sequence of ``n`` ints, as torch's _single/_pair/_triple accept."""
     if isinstance(value, (list, tuple, torch.Size)):
         if len(value) != n:
             raise RuntimeError(f"{op}: expected {name} to be an int or {n} ints, but got {value}")
+        _int_elements(value, name, op)
         return tuple(value)
+    _int_elements([value], name, op)
     return (value,) * n
 
 
@@ -293,6 +314,7 @@ def _unpool_output_size(
                 f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length of "
                 f"'{len(output_size)}'"
             )
+        _int_elements(output_size, "output_size", f"max_unpool{n}d")
         for d in range(n):
             low, high = default[d] - stride[d], default[d] + stride[d]
             if not low < output_size[d] < high:
@@ -309,7 +331,14 @@ def _unpool_output_size(
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: int) -> Tensor:
     op = f"max_unpool{dim}d"
+    for position, (name, value) in enumerate((("input", input), ("indices", indices)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(value).__name__}")
     _check_input(input, op)
+    if indices.device != input.device:
+        raise RuntimeError(f"{op}: expected indices on the input's device ({input.device}), but got them on "
+                           f"{indices.device}")
     if input.dim() not in (dim + 1, dim + 2):
         raise RuntimeError(
             f"Input to max_unpooling{dim}d should be a {dim + 1}d or {dim + 2}d Tensor, but got a tensor with "
@@ -379,10 +408,12 @@ def max_unpool3d(
 def _factor(input, value, op: str, name: str, k: int, shuffle: bool) -> int:
     """The integer factor torch's argument parser accepts (ints and integer-likes, not bools or floats), with its
     ValueErrors for a factor past int64 and for a shuffle whose factor**k overflows."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     _check_input(input, op)
     if isinstance(value, torch.SymInt):
         return value
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
+    if not _is_integer(value):
         raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not {type(value).__name__}")
     factor = operator.index(value)
     if not -(2**63) <= factor < 2**63:
