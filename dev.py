@@ -30,7 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
-DEPS = ["pytest", "numpy", "pillow", "tqdm", "expecttest"]
+# onnx, onnxscript and onnxruntime: the ONNX export tests (onnxscript is the dynamo exporter's); torchvision: its
+# segmentation models are exported in them (the pin matches torch 2.14.1).
+DEPS = ["pytest", "numpy", "pillow", "tqdm", "expecttest", "onnx==1.23.2", "onnxscript==0.7.2", "onnxruntime==1.31.1",
+        "torchvision==0.29.1"]
 
 
 def run(cmd: list[str], **kw) -> None:

@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - depends on how the package was 
     ) from exc
 
 from . import _ops  # noqa: E402,F401  (fake kernels and autograd)
-from . import _distributed, cuda, emulation, functional, nn  # noqa: E402
+from . import _distributed, cuda, emulation, functional, nn, onnx  # noqa: E402
 from .functional import interpolate  # noqa: E402
 from .modules import (  # noqa: E402
     MaxUnpool1d,
@@ -32,6 +32,7 @@ from .modules import (  # noqa: E402
 from .patching import is_patched, patch, patch_torch, unpatch_torch  # noqa: E402
 
 _distributed.register_if_loaded()
+onnx.install()
 
 __version__ = "0.1.0"
 

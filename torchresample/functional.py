@@ -11,7 +11,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor
 
-from . import _distributed, _ops
+from . import _distributed, _ops, _script
+from ._script import BroadcastingList1
 
 __all__ = [
     "interpolate",
@@ -27,8 +28,6 @@ __all__ = [
     "pixel_unshuffle3d",
 ]
 
-_Size = Union[int, Sequence[int], None]
-_Scale = Union[float, Sequence[float], None]
 
 # mode -> (filter of the resample op, number of spatial axes the mode is tied to in torch, or None for any)
 _MODES = {
@@ -96,8 +95,9 @@ def _truncate_to_int(n, scale: float, compiling: bool):
 
 def interpolate(
     input: Tensor,
-    size: _Size = None,
-    scale_factor: _Scale = None,
+    # "An int (a float) or a sequence of them" as TorchScript spells it (it passes a single value as a 1-list).
+    size: Optional[BroadcastingList1[int]] = None,
+    scale_factor: Optional[BroadcastingList1[float]] = None,
     mode: str = "nearest",
     align_corners: Optional[bool] = None,
     recompute_scale_factor: Optional[bool] = None,
@@ -130,6 +130,8 @@ def interpolate(
         The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is (torch's ``area`` on
         channels_last_3d input returns a contiguous tensor, ours keeps the format: README, Parity with torch).
     """
+    if torch.jit.is_scripting():
+        return _script.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
     _check_input(input, "interpolate")
     if mode in _NO_CORNERS:
         if align_corners is not None:
@@ -215,12 +217,20 @@ def interpolate(
             f"{[type(x) for x in scale_factors]}"
         )
 
+    if output_size is None and torch._C._get_tracing_state():
+        # torch.jit.trace: a script function computes the size from the input's, so that the trace keeps it dynamic.
+        return _script.traced(f"resample_scaled_{dim}d")(input, [float(s) for s in scale_factors], filter_name,
+                                                        bool(align_corners), [float(s) for s in scale_factors],
+                                                        bool(antialias))
     if output_size is None:
         assert scale_factors is not None
         compiling = torch.compiler.is_compiling()
         shape = input.shape
         output_size = [_truncate_to_int(shape[i + 2], scale_factors[i], compiling) for i in range(dim)]
     scales: List[float] = [float(s) for s in scale_factors] if scale_factors is not None else []
+    if torch._C._get_tracing_state():
+        # A size given as traced tensors becomes a constant of the trace, with the tracer's warning (int()).
+        output_size = [int(n) for n in output_size]
     for n in output_size:
         if isinstance(n, int) and not -(2**63) <= n < 2**63:
             # As torch's argument parser, which cannot unpack it into an int64 (a recomputed size from a huge scale).
@@ -250,8 +260,8 @@ def _deprecated(name: str) -> None:
 
 def upsample(
     input: Tensor,
-    size: _Size = None,
-    scale_factor: _Scale = None,
+    size: Union[int, Sequence[int], None] = None,
+    scale_factor: Union[float, Sequence[float], None] = None,
     mode: str = "nearest",
     align_corners: Optional[bool] = None,
 ) -> Tensor:
@@ -260,13 +270,13 @@ def upsample(
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-def upsample_nearest(input: Tensor, size: _Size = None, scale_factor: _Scale = None) -> Tensor:
+def upsample_nearest(input: Tensor, size: Union[int, Sequence[int], None] = None, scale_factor: Union[float, Sequence[float], None] = None) -> Tensor:
     """Deprecated: :func:`interpolate` with ``mode='nearest'`` (warns, as torch's does)."""
     _deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-def upsample_bilinear(input: Tensor, size: _Size = None, scale_factor: _Scale = None) -> Tensor:
+def upsample_bilinear(input: Tensor, size: Union[int, Sequence[int], None] = None, scale_factor: Union[float, Sequence[float], None] = None) -> Tensor:
     """Deprecated: :func:`interpolate` with ``mode='bilinear', align_corners=True`` (warns, as torch's does)."""
     _deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
@@ -356,9 +366,17 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: 
             f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
             f"indices tensor with shape: {list(indices.shape)}"
         )
-    if input.dim() == dim + 1:
-        return _ops.max_unpool(input.unsqueeze(0), indices.unsqueeze(0), size).squeeze(0)
-    return _ops.max_unpool(input, indices, size)
+    unbatched = input.dim() == dim + 1
+    if unbatched:
+        input, indices = input.unsqueeze(0), indices.unsqueeze(0)
+    if output_size is None and torch._C._get_tracing_state():
+        # torch.jit.trace: the default size computed from the input's in a script function stays dynamic.
+        y = _script.traced(f"max_unpool_default_{dim}d")(input, indices, list(kernel), list(strides), list(pads))
+    elif torch._C._get_tracing_state():
+        y = _ops.max_unpool(input, indices, [int(n) for n in size])  # a constant of the trace (see interpolate)
+    else:
+        y = _ops.max_unpool(input, indices, size)
+    return y.squeeze(0) if unbatched else y
 
 
 def max_unpool1d(
@@ -430,11 +448,15 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     ``out[..., c, h*r + i, w*r + j] = input[..., c*r*r + i*r + j, h, w]``. Any number of batch axes, every dtype;
     a 4-D channels_last input gives a channels_last result, as torch's does.
     """
+    if torch.jit.is_scripting():
+        return torch.ops.torchresample.pixel_shuffle(input, upscale_factor, 2)
     return _ops.pixel_shuffle(input, _factor(input, upscale_factor, "pixel_shuffle", "upscale_factor", 2, True), 2)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle`: (*, C, H*r, W*r) into (*, C*r*r, H, W)."""
+    if torch.jit.is_scripting():
+        return torch.ops.torchresample.pixel_unshuffle(input, downscale_factor, 2)
     factor = _factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor", 2, False)
     return _ops.pixel_unshuffle(input, factor, 2)
 
@@ -445,10 +467,14 @@ def pixel_shuffle3d(input: Tensor, upscale_factor: int) -> Tensor:
     ``out[..., c, d*r + i, h*r + j, w*r + k] = input[..., c*r**3 + i*r*r + j*r + k, d, h, w]``; a 5-D
     channels_last_3d input gives a channels_last_3d result.
     """
+    if torch.jit.is_scripting():
+        return torch.ops.torchresample.pixel_shuffle(input, upscale_factor, 3)
     return _ops.pixel_shuffle(input, _factor(input, upscale_factor, "pixel_shuffle3d", "upscale_factor", 3, True), 3)
 
 
 def pixel_unshuffle3d(input: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle3d`: (*, C, D*r, H*r, W*r) into (*, C*r**3, D, H, W)."""
+    if torch.jit.is_scripting():
+        return torch.ops.torchresample.pixel_unshuffle(input, downscale_factor, 3)
     factor = _factor(input, downscale_factor, "pixel_unshuffle3d", "downscale_factor", 3, False)
     return _ops.pixel_unshuffle(input, factor, 3)

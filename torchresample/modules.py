@@ -1,12 +1,12 @@
 """The upsampling layers: subclasses of torch's (``isinstance`` holds, same arguments, repr and pickling) whose
 forward runs torchresample's ops, plus the volumetric pixel-shuffle layers torch lacks."""
 
-from __future__ import annotations
+from typing import List, Optional, Sequence, Union
 
-from typing import Optional, Sequence, Union
-
+import torch
 from torch import Tensor, nn
 
+from . import _script
 from . import functional as F
 
 __all__ = [
@@ -33,6 +33,7 @@ class Upsample(nn.Upsample):
     :func:`torchresample.functional.interpolate` is accepted, ``'lanczos'`` included.
     """
 
+    __constants__ = nn.Upsample.__constants__ + ["antialias"]
     antialias: bool
 
     def __init__(
@@ -52,6 +53,9 @@ class Upsample(nn.Upsample):
     def forward(self, input: Tensor) -> Tensor:
         """Resample ``input``; also the forward of torch's Upsample under :func:`torchresample.patch`."""
         # torch's own instances, routed here by torchresample.patch(), have no antialias attribute.
+        antialias = False
+        if hasattr(self, "antialias"):
+            antialias = self.antialias
         return F.interpolate(
             input,
             self.size,
@@ -59,7 +63,7 @@ class Upsample(nn.Upsample):
             self.mode,
             self.align_corners,
             recompute_scale_factor=self.recompute_scale_factor,
-            antialias=getattr(self, "antialias", False),
+            antialias=antialias,
         )
 
     def __setstate__(self, state: dict) -> None:
@@ -89,24 +93,30 @@ class MaxUnpool1d(nn.MaxUnpool1d):
     """:class:`torch.nn.MaxUnpool1d` computed by :func:`torchresample.functional.max_unpool1d` (deterministic on
     duplicate indices: the element at the highest input position wins)."""
 
-    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[Sequence[int]] = None) -> Tensor:
+    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
         """Scatter ``input`` at ``indices`` into zeros of the unpooled size (or ``output_size``)."""
+        if torch.jit.is_scripting():
+            return _script.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
         return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxUnpool2d(nn.MaxUnpool2d):
     """:class:`torch.nn.MaxUnpool2d` computed by :func:`torchresample.functional.max_unpool2d`."""
 
-    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[Sequence[int]] = None) -> Tensor:
+    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
         """Scatter ``input`` at ``indices`` into zeros of the unpooled size (or ``output_size``)."""
+        if torch.jit.is_scripting():
+            return _script.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxUnpool3d(nn.MaxUnpool3d):
     """:class:`torch.nn.MaxUnpool3d` computed by :func:`torchresample.functional.max_unpool3d`."""
 
-    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[Sequence[int]] = None) -> Tensor:
+    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
         """Scatter ``input`` at ``indices`` into zeros of the unpooled size (or ``output_size``)."""
+        if torch.jit.is_scripting():
+            return _script.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
         return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
