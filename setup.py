@@ -87,7 +87,12 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
     install_requires=["torch>=2.6"],
-    extras_require={"test": ["pytest", "numpy", "pillow"], "image": ["pillow", "tqdm"]},
+    extras_require={
+        "test": ["pytest", "numpy", "pillow", "onnx", "onnxscript", "onnxruntime"],
+        "image": ["pillow", "tqdm"],
+        # torch.onnx.export(..., dynamo=True) needs onnxscript; onnxruntime runs the exported models.
+        "onnx": ["onnx", "onnxscript", "onnxruntime"],
+    },
     packages=find_packages(include=["torchresample", "torchresample.*"]),
     ext_modules=EXTENSIONS,
     cmdclass={"build_ext": BuildExtension.with_options(no_python_abi_suffix=True)},

@@ -323,3 +323,17 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
+
+
+def test_torchscript_exporter_opsets():
+    """The default opset exports; one before 18 (no antialias in Resize) is refused with a clear error."""
+    model = Call(tr.interpolate, scale_factor=2, mode="bilinear")
+    x = torch.randn(1, 2, 5, 6)
+    f = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x,), f, dynamo=False)
+        session = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
+        assert_matches(run(Exported(session, set()), [x]), model(x))
+        with pytest.raises(Exception, match="opset 18 or later"):
+            torch.onnx.export(model, (x,), io.BytesIO(), dynamo=False, opset_version=17)

@@ -187,9 +187,12 @@ def interpolate(
     if mode == "area" and output_size is None:
         recompute_scale_factor = True
 
+    size_factors = scale_factors  # what the output size follows from, when no size is given
+    tracing = torch._C._get_tracing_state() is not None
     if recompute_scale_factor:
         assert scale_factors is not None
-        output_size = [torch.sym_int(input.size(i + 2) * scale_factors[i]) for i in range(dim)]
+        if not tracing:
+            output_size = [torch.sym_int(input.size(i + 2) * scale_factors[i]) for i in range(dim)]
         scale_factors = None
 
     filter_name, tied_rank = _MODES.get(mode, (None, None))
@@ -217,18 +220,18 @@ def interpolate(
             f"{[type(x) for x in scale_factors]}"
         )
 
-    if output_size is None and torch._C._get_tracing_state():
+    if output_size is None and tracing:
         # torch.jit.trace: a script function computes the size from the input's, so that the trace keeps it dynamic.
-        return _script.traced(f"resample_scaled_{dim}d")(input, [float(s) for s in scale_factors], filter_name,
-                                                        bool(align_corners), [float(s) for s in scale_factors],
+        return _script.traced(f"resample_scaled_{dim}d")(input, [float(s) for s in size_factors], filter_name,
+                                                        bool(align_corners), _scales_of(scale_factors),
                                                         bool(antialias))
     if output_size is None:
         assert scale_factors is not None
         compiling = torch.compiler.is_compiling()
         shape = input.shape
         output_size = [_truncate_to_int(shape[i + 2], scale_factors[i], compiling) for i in range(dim)]
-    scales: List[float] = [float(s) for s in scale_factors] if scale_factors is not None else []
-    if torch._C._get_tracing_state():
+    scales = _scales_of(scale_factors)
+    if tracing:
         # A size given as traced tensors becomes a constant of the trace, with the tracer's warning (int()).
         output_size = [int(n) for n in output_size]
     for n in output_size:
@@ -236,6 +239,11 @@ def interpolate(
             # As torch's argument parser, which cannot unpack it into an int64 (a recomputed size from a huge scale).
             raise TypeError(f"output size {n} does not fit in int64 (scale_factor too large?)")
     return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias))
+
+
+def _scales_of(scale_factors: Optional[Sequence]) -> List[float]:
+    """The op's scales argument: the scale factors the kernels use, or none."""
+    return [float(s) for s in scale_factors] if scale_factors is not None else []
 
 
 def _raise_rank_error(ndim: int, mode: str, tied_rank: Optional[int]) -> None:
@@ -270,13 +278,21 @@ def upsample(
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-def upsample_nearest(input: Tensor, size: Union[int, Sequence[int], None] = None, scale_factor: Union[float, Sequence[float], None] = None) -> Tensor:
+def upsample_nearest(
+    input: Tensor,
+    size: Union[int, Sequence[int], None] = None,
+    scale_factor: Union[float, Sequence[float], None] = None,
+) -> Tensor:
     """Deprecated: :func:`interpolate` with ``mode='nearest'`` (warns, as torch's does)."""
     _deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-def upsample_bilinear(input: Tensor, size: Union[int, Sequence[int], None] = None, scale_factor: Union[float, Sequence[float], None] = None) -> Tensor:
+def upsample_bilinear(
+    input: Tensor,
+    size: Union[int, Sequence[int], None] = None,
+    scale_factor: Union[float, Sequence[float], None] = None,
+) -> Tensor:
     """Deprecated: :func:`interpolate` with ``mode='bilinear', align_corners=True`` (warns, as torch's does)."""
     _deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

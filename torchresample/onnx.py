@@ -117,8 +117,8 @@ class _TorchScriptBuilder(_Builder):
 
 def _reference(input: torch.Tensor, output_size: List[int], filter: str, align_corners: bool, scales: List[float],
                antialias: bool) -> torch.Tensor:
-    """Our op on a real tensor while an exporter traces or translates (outside any fake or tracing mode)."""
-    with torch._C._DisableTorchDispatch(), torch.no_grad():
+    """Our op on a real tensor, while an exporter translates the graph."""
+    with torch.no_grad():
         return torch.ops.torchresample.resample.default(input, output_size, filter, align_corners, scales, antialias)
 
 
@@ -367,9 +367,14 @@ def _register_torchscript() -> None:
 
         return symbolic
 
+    def too_old(g, *args):
+        raise ExportError(f"torchresample's ops export at ONNX opset {OPSET} or later (Resize's antialias); pass "
+                          f"opset_version={OPSET} or leave it at its default")
+
     for name, fn in (("resample", resample), ("max_unpool", max_unpool), ("pixel_shuffle", shuffle(False)),
                      ("pixel_unshuffle", shuffle(True))):
         register_custom_op_symbolic(f"torchresample::{name}", fn, OPSET)
+        register_custom_op_symbolic(f"torchresample::{name}", too_old, 9)
 
 
 _lock = threading.Lock()
@@ -396,6 +401,9 @@ class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     _WATCHED = ("torch.onnx", _ONNXSCRIPT_REGISTRY)
 
+    def __init__(self) -> None:
+        self._loaders: dict = {}
+
     def find_spec(self, name, path, target=None):
         if name not in self._WATCHED:
             return None
@@ -404,7 +412,8 @@ class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 continue
             spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
             if spec is not None:
-                self._loaders = getattr(self, "_loaders", {})
+                if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                    return None
                 self._loaders[name] = spec.loader
                 spec.loader = self
                 return spec
@@ -414,8 +423,12 @@ class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return self._loaders[spec.name].create_module(spec)
 
     def exec_module(self, module):
-        self._loaders[module.__name__].exec_module(module)
+        loader = self._loaders.pop(module.__name__)
+        module.__loader__ = module.__spec__.loader = loader  # the module keeps its own loader
+        loader.exec_module(module)
         register()
+        if all(_registered.values()) and self in sys.meta_path:
+            sys.meta_path.remove(self)
 
 
 def install() -> None:
