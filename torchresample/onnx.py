@@ -26,10 +26,10 @@ OPSET = 18
 #   with or without align_corners; antialias (cubic A = -0.5, exclude_outside = 1, which renormalises as we do)
 #   without align_corners. A scale factor the kernels use (not recomputed, 1/scale != in/out) goes in as Resize's
 #   scales, so that the coordinates follow it; onnxruntime then computes the output size itself.
-# - nearest and nearest-exact with static sizes: Gather at the indices our kernel reads, found by running it on
-#   index probes (torch's index rule differs between its kernels, Note [nearest index], and no Resize nearest_mode
-#   reproduces every one of them). With dynamic sizes: Resize (asymmetric + floor, half_pixel + round_prefer_ceil),
-#   which reads a neighbouring index for rare sizes.
+# - nearest and nearest-exact: Gather. With static sizes at the indices our kernel reads, found by running it on
+#   index probes (torch's index rule differs between its kernels, Note [nearest index]); with dynamic sizes at
+#   indices computed in the graph with our contiguous kernel's arithmetic (_nearest_dynamic). onnxruntime's Resize
+#   (asymmetric + floor, half_pixel + round_prefer_ceil) reads another index for 3-4% of (in, out) pairs.
 # - area: AveragePool where every axis divides evenly. Everything else (area at other ratios, lanczos, cubic on 3-D
 #   and 5-D input, which onnxruntime's Resize refuses, antialias with align_corners, which it computes otherwise):
 #   the separable linear map itself, one constant (in, out) matrix per axis, our op applied to the identity, by
@@ -146,6 +146,69 @@ def _nearest_indices(in_sizes: List[int], out_sizes: List[int], dtype: torch.dty
     return indices
 
 
+def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dtype, exact: bool,
+                     axis_scales: List[Optional[float]]) -> Any:
+    """Nearest with dynamic sizes: per axis, a Gather at indices computed in the graph with the arithmetic of our
+    contiguous CPU kernel (Note [nearest index]): the separable rule, and for 2-D outputs of at most 128 rows plus
+    columns the indexed one with its shortcuts, chosen in the graph. Rounding is IEEE in both, so the indices are ours (a fused
+    multiply-add is a float64 product and difference rounded once more to float32, which can differ in the last bit
+    of a tie: never seen in a scan of every (in, out) pair up to 96 x 192)."""
+    k = len(out_sizes)
+    f32, f64 = np.float32, np.float64
+    opmath = f64 if dtype == torch.float64 else f32
+    fused = torch.backends.cpu.get_cpu_capability() != "DEFAULT"  # as torch's CPU kernel was built (resample_glue)
+
+    def scalar(value, kind):
+        return b.const(np.array(value, dtype=kind))
+
+    def cast(v, kind):
+        return b.op("Cast", v, to=_ONNX_TYPES[torch.float64 if kind is f64 else torch.float32])
+
+    outs = [b.ints([n]) for n in out_sizes]
+    small = None
+    if k == 2:
+        small = b.op("LessOrEqual", b.op("Add", outs[0], outs[1]), b.ints([128]))
+    y = x
+    for d in range(k):
+        n_in = b.op("Shape", x, start=2 + d, end=3 + d)
+        o = b.op("Range", b.const(np.array(0, dtype=np.int64)),
+                 b.op("Reshape", outs[d], b.const(np.zeros(0, dtype=np.int64))), b.const(np.array(1, dtype=np.int64)))
+
+        def scale(kind):
+            if axis_scales[d] is not None:
+                return scalar(1.0 / axis_scales[d], kind)
+            return b.op("Div", cast(n_in, kind), cast(outs[d], kind))
+
+        if not exact:
+            # floorf(s * o) in the opmath type (float: the indexed kernel's formula too)
+            product = b.op("Mul", scale(opmath), cast(o, opmath))
+            index = b.op("Floor", cast(product, f32))
+        else:
+            centre = b.op("Add", cast(o, opmath), scalar(0.5, opmath))
+            s = scale(opmath)
+            if fused and opmath is f32:
+                real = cast(b.op("Sub", b.op("Mul", cast(s, f64), cast(centre, f64)), scalar(0.5, f64)), f32)
+            else:
+                real = b.op("Sub", b.op("Mul", s, centre), scalar(0.5, opmath))
+            real = b.op("Max", real, scalar(0.0, opmath))
+            index = b.op("Floor", cast(b.op("Add", cast(real, f64), scalar(0.5, f64)), f32))
+            if small is not None:
+                # the indexed kernel: floorf((o + 0.5) * s) with a float scale, the product in double
+                indexed = b.op("Mul", b.op("Add", cast(o, f64), scalar(0.5, f64)), cast(scale(f32), f64))
+                index = b.op("Where", small, b.op("Floor", cast(indexed, f32)), index)
+        if not exact and small is not None:
+            # the indexed kernel: floorf(o * s) with a float scale, and its shortcuts (a given scale factor too)
+            position = cast(o, f32)
+            indexed = b.op("Floor", b.op("Mul", scale(f32), position))
+            halved = b.op("Floor", b.op("Mul", position, scalar(0.5, f32)))
+            doubled = b.op("Equal", outs[d], b.op("Mul", n_in, b.ints([2])))
+            indexed = b.op("Where", b.op("Equal", outs[d], n_in), position, b.op("Where", doubled, halved, indexed))
+            index = b.op("Where", small, indexed, index)
+        last = b.op("Sub", n_in, b.ints([1]))
+        y = b.op("Gather", y, b.op("Min", b.op("Cast", index, to=7), last), axis=2 + d)
+    return y
+
+
 def _resize_form(filter: str, k: int, align_corners: bool, antialias: bool) -> Optional[dict]:
     """The Resize attributes that give our numbers for a non-nearest filter, or None where there are none."""
     if antialias and align_corners:
@@ -172,14 +235,16 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     axis_scales: List[Optional[float]] = [s if s > 0 else None for s in scales] if scales else [None] * k
     static = all(isinstance(n, int) for n in in_sizes) and all(isinstance(n, int) for n in out_sizes)
 
-    if filter in ("nearest", "nearest-exact") and static:
+    if filter in ("nearest", "nearest-exact"):
+        if not static:
+            return _nearest_dynamic(b, x, out_sizes, dtype, filter == "nearest-exact", axis_scales)
         y = x
         for d, idx in enumerate(_nearest_indices(in_sizes, out_sizes, dtype, filter, list(scales))):
             if not (in_sizes[d] == out_sizes[d] and np.array_equal(idx, np.arange(out_sizes[d]))):
                 y = b.op("Gather", y, b.const(idx), axis=2 + d)
         return y
 
-    form = None if filter in ("nearest", "nearest-exact") else _resize_form(filter, k, align_corners, antialias)
+    form = _resize_form(filter, k, align_corners, antialias)
     # uint8 cubic and Lanczos round and saturate after the W pass (Note [uint8 passes]): with static sizes, so does
     # the export (the MatMul form, one axis at a time).
     w_pass_first = (dtype == torch.uint8 and filter in ("cubic", "lanczos") and static and k >= 2 and
@@ -189,11 +254,6 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     # float64 stays float64 in MatMul; onnxruntime's Resize has no float64 kernel.
     compute = torch.float64 if dtype == torch.float64 and form is None else torch.float32
     y = x if dtype == compute else b.op("Cast", x, to=_ONNX_TYPES[compute])
-    if filter in ("nearest", "nearest-exact"):
-        exact = filter == "nearest-exact"
-        form: Optional[dict] = dict(mode="nearest", coordinate_transformation_mode="half_pixel" if exact else
-                                    "asymmetric", nearest_mode="round_prefer_ceil" if exact else "floor")
-        y = x  # Resize picks elements: no cast needed
     divides = static and all(o <= i and i % o == 0 for i, o in zip(in_sizes, out_sizes))
     if filter == "area" and divides:
         ratios = [i // o for i, o in zip(in_sizes, out_sizes)]
@@ -223,7 +283,7 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
         axes = list(range(k - 1)) if w_pass_first else list(range(k))
         y = _matmul_axes(b, y, in_sizes[:-1] + out_sizes[-1:] if w_pass_first else in_sizes, out_sizes, compute,
                          filter, align_corners, axis_scales, antialias, axes)
-    if filter in ("nearest", "nearest-exact") or dtype == compute:
+    if dtype == compute:
         return y
     if dtype == torch.uint8:
         y = _round_uint8(b, y)
