@@ -100,6 +100,11 @@ MODES = [
     (3, dict(scale_factor=2, mode="trilinear"), "resize"),
     (3, dict(size=(5, 3, 11), mode="trilinear", align_corners=True), "resize"),
     (2, dict(scale_factor=1.5, mode="bicubic"), "resize"),
+    # a scale factor whose output size equals the input's on one axis: linear copies that axis, cubic does not
+    (2, dict(scale_factor=(1.1, 1.5), mode="bilinear"), "resize"),
+    (2, dict(scale_factor=(1.1, 1.5), mode="bicubic"), "resize"),
+    # ... on every axis: onnxruntime's Resize would copy
+    (2, dict(scale_factor=1.1, mode="bicubic"), "matmul"),
     (2, dict(size=(4, 12), mode="bicubic", align_corners=True), "resize"),
     (2, dict(size=(4, 5), mode="bilinear", antialias=True), "resize"),
     (2, dict(scale_factor=0.4, mode="bicubic", antialias=True), "resize"),
@@ -352,3 +357,14 @@ def test_nearest_dynamic_sizes_pick_our_indices(exporter, mode, kwargs):
         for w in range(2, 70, 9):
             x = torch.arange(2 * h * w, dtype=torch.float32).view(1, 2, h, w)
             assert torch.equal(run(exported, [x]), model(x)), (h, w)
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+def test_scale_factor_near_an_integer_size(exporter):
+    """100 * 0.29 is just below 29 in float64 (torch's size: 28), where onnxruntime's float32 scale would give 29:
+    static sizes take the matrix form, with our size."""
+    x = torch.randn(1, 2, 100, 7)
+    model = Call(tr.interpolate, scale_factor=0.29, mode="bilinear")
+    exported = export(model, [x], exporter)
+    assert "MatMul" in exported.ops
+    assert_matches(run(exported, [x]), model(x))

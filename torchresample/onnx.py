@@ -3,7 +3,7 @@
 
 
 import importlib.abc
-import importlib.machinery
+import math
 import sys
 import threading
 from typing import Any, List, Optional, Sequence
@@ -25,7 +25,9 @@ OPSET = 18
 # - Resize where onnxruntime's Resize gives our numbers: linear in 1-D/2-D/3-D and cubic on 4-D input (A = -0.75),
 #   with or without align_corners; antialias (cubic A = -0.5, exclude_outside = 1, which renormalises as we do)
 #   without align_corners. A scale factor the kernels use (not recomputed, 1/scale != in/out) goes in as Resize's
-#   scales, so that the coordinates follow it; onnxruntime then computes the output size itself.
+#   scales, so that the coordinates follow it (1 on an axis linear copies); onnxruntime then computes the output
+#   size itself, from the float32 scale: static sizes where that could round otherwise than torch's float64
+#   product, and bicubic whose output shape is its input's (onnxruntime copies it), take the MatMul form.
 # - nearest and nearest-exact: Gather. With static sizes at the indices our kernel reads, found by running it on
 #   index probes (torch's index rule differs between its kernels, Note [nearest index]); with dynamic sizes at
 #   indices computed in the graph with our contiguous kernel's arithmetic (_nearest_dynamic). onnxruntime's Resize
@@ -258,17 +260,12 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     if filter == "area" and divides:
         ratios = [i // o for i, o in zip(in_sizes, out_sizes)]
         y = b.op("AveragePool", y, kernel_shape=ratios, strides=ratios)
-    elif form is not None:
-        consistent = static and all(s is None or o == i * s for i, o, s in zip(in_sizes, out_sizes, axis_scales))
-        if align_corners or all(s is None for s in axis_scales) or consistent:
-            sizes = b.op("Concat", b.op("Shape", x, start=0, end=2), b.ints(out_sizes), axis=0)
-            y = b.op("Resize", y, None, None, sizes, **form)
-        else:
-            if any(s is None for s in axis_scales):
-                raise ExportError(f"torchresample: mode {filter!r} with a scale factor on only some axes cannot be "
-                                  "exported with dynamic sizes")
-            factors = np.array([1.0, 1.0, *axis_scales], dtype=np.float32)
-            y = b.op("Resize", y, None, b.const(factors), None, **form)
+    elif form is not None and _resize_by_sizes(static, in_sizes, out_sizes, axis_scales, align_corners):
+        sizes = b.op("Concat", b.op("Shape", x, start=0, end=2), b.ints(out_sizes), axis=0)
+        y = b.op("Resize", y, None, None, sizes, **form)
+    elif form is not None and not (static and (_near_integer(in_sizes, axis_scales) or
+                                               (filter == "cubic" and in_sizes == out_sizes))):
+        y = b.op("Resize", y, None, _resize_scales(b, x, out_sizes, axis_scales, filter), None, **form)
     else:
         if not static:
             name = filter + (" with antialias" if antialias else "") + (" and align_corners" if align_corners else "")
@@ -288,6 +285,38 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     if dtype == torch.uint8:
         y = _round_uint8(b, y)
     return b.op("Cast", y, to=_ONNX_TYPES[dtype])
+
+
+def _resize_by_sizes(static: bool, in_sizes: List[Optional[int]], out_sizes: List[Any],
+                     axis_scales: List[Optional[float]], align_corners: bool) -> bool:
+    """Whether Resize given the output sizes maps coordinates as our kernel does: when the kernel uses in/out
+    (align_corners, no scale factor), or the scale factor is out/in exactly."""
+    if align_corners or all(s is None for s in axis_scales):
+        return True
+    return static and all(s is None or o == i * s for i, o, s in zip(in_sizes, out_sizes, axis_scales))
+
+
+def _near_integer(in_sizes: List[int], axis_scales: List[Optional[float]]) -> bool:
+    """Whether some in * scale lies so close to an integer that onnxruntime, which computes the output size from
+    the float32 scale, may round it to another size than torch's float64 product (static sizes then take the
+    MatMul form)."""
+    return any(s is not None and abs(i * s - round(i * s)) < 1e-3 and math.floor(i * s) != round(i * s)
+               for i, s in zip(in_sizes, axis_scales))
+
+
+def _resize_scales(b: _Builder, x: Any, out_sizes: List[Any], axis_scales: List[Optional[float]], filter: str) -> Any:
+    """Resize's scales input: the scale factors the kernel uses, except where linear copies an axis whose output
+    size is its input's (computed in the graph). Cubic copies nothing, but onnxruntime copies a Resize whose output
+    shape is its input's: static sizes take the MatMul form there (_resize_copies), dynamic ones cannot."""
+    if any(s is None for s in axis_scales):
+        raise ExportError(f"torchresample: mode {filter!r} with a scale factor on only some axes cannot be exported "
+                          "with dynamic sizes")
+    if filter != "linear":
+        return b.const(np.array([1.0, 1.0, *axis_scales], dtype=np.float32))
+    one = b.const(np.array([1.0], dtype=np.float32))
+    factors = [b.op("Where", b.op("Equal", b.op("Shape", x, start=2 + d, end=3 + d), b.ints([out_sizes[d]])), one,
+                    b.const(np.array([s], dtype=np.float32))) for d, s in enumerate(axis_scales)]
+    return b.op("Concat", b.const(np.array([1.0, 1.0], dtype=np.float32)), *factors, axis=0)
 
 
 def _round_uint8(b: _Builder, y: Any) -> Any:
