@@ -385,13 +385,13 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: 
     unbatched = input.dim() == dim + 1
     if unbatched:
         input, indices = input.unsqueeze(0), indices.unsqueeze(0)
-    if output_size is None and torch._C._get_tracing_state():
+    if torch._C._get_tracing_state() is None:
+        y = _ops.max_unpool(input, indices, size)
+    elif output_size is None:
         # torch.jit.trace: the default size computed from the input's in a script function stays dynamic.
         y = _script.traced(f"max_unpool_default_{dim}d")(input, indices, list(kernel), list(strides), list(pads))
-    elif torch._C._get_tracing_state():
-        y = _ops.max_unpool(input, indices, [int(n) for n in size])  # a constant of the trace (see interpolate)
     else:
-        y = _ops.max_unpool(input, indices, size)
+        y = _ops.max_unpool(input, indices, [int(n) for n in size])  # a constant of the trace (see interpolate)
     return y.squeeze(0) if unbatched else y
 
 
