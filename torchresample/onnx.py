@@ -76,6 +76,13 @@ class _Builder:
     def const(self, array: np.ndarray) -> Any:
         return self.op("Constant", value=np.ascontiguousarray(array))
 
+    def dims(self, value: Any, start: int, end: Optional[int] = None) -> Any:
+        """``value``'s sizes ``start:end`` as a 1-D int64 value. A Slice of Shape rather than Shape's start/end
+        attributes, which the TorchScript exporter's shape inference reads as the whole shape (and then corrupts
+        memory on the Transpose that follows)."""
+        stop = np.iinfo(np.int64).max if end is None else end
+        return self.op("Slice", self.op("Shape", value), self.ints([start]), self.ints([stop]))
+
 
 class _TorchScriptBuilder(_Builder):
     """The TorchScript exporter's graph (a symbolic function's ``g``)."""
@@ -172,7 +179,7 @@ def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dty
         small = b.op("LessOrEqual", b.op("Add", outs[0], outs[1]), b.ints([128]))
     y = x
     for d in range(k):
-        n_in = b.op("Shape", x, start=2 + d, end=3 + d)
+        n_in = b.dims(x, 2 + d, 3 + d)
         o = b.op("Range", b.const(np.array(0, dtype=np.int64)),
                  b.op("Reshape", outs[d], b.const(np.zeros(0, dtype=np.int64))), b.const(np.array(1, dtype=np.int64)))
 
@@ -261,7 +268,7 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
         ratios = [i // o for i, o in zip(in_sizes, out_sizes)]
         y = b.op("AveragePool", y, kernel_shape=ratios, strides=ratios)
     elif form is not None and _resize_by_sizes(static, in_sizes, out_sizes, axis_scales, align_corners):
-        sizes = b.op("Concat", b.op("Shape", x, start=0, end=2), b.ints(out_sizes), axis=0)
+        sizes = b.op("Concat", b.dims(x, 0, 2), b.ints(out_sizes), axis=0)
         y = b.op("Resize", y, None, None, sizes, **form)
     elif form is not None and not (static and (_near_integer(in_sizes, axis_scales) or
                                                (filter == "cubic" and in_sizes == out_sizes))):
@@ -314,7 +321,7 @@ def _resize_scales(b: _Builder, x: Any, out_sizes: List[Any], axis_scales: List[
     if filter != "linear":
         return b.const(np.array([1.0, 1.0, *axis_scales], dtype=np.float32))
     one = b.const(np.array([1.0], dtype=np.float32))
-    factors = [b.op("Where", b.op("Equal", b.op("Shape", x, start=2 + d, end=3 + d), b.ints([out_sizes[d]])), one,
+    factors = [b.op("Where", b.op("Equal", b.dims(x, 2 + d, 3 + d), b.ints([out_sizes[d]])), one,
                     b.const(np.array([s], dtype=np.float32))) for d, s in enumerate(axis_scales)]
     return b.op("Concat", b.const(np.array([1.0, 1.0], dtype=np.float32)), *factors, axis=0)
 
@@ -341,7 +348,7 @@ def _matmul_axes(b: _Builder, y: Any, in_sizes: List[int], out_sizes: List[int],
         elif d == k - 2:
             y = b.op("MatMul", b.const(np.ascontiguousarray(w.T)), y)
         else:  # the depth axis of 5-D input: the rows of (D, H*W) matrices
-            planes = b.op("Shape", y, start=0, end=2)
+            planes = b.dims(y, 0, 2)
             y = b.op("Reshape", y, b.op("Concat", planes, b.ints([current[0], -1]), axis=0))
             y = b.op("MatMul", b.const(np.ascontiguousarray(w.T)), y)
             y = b.op("Reshape", y, b.op("Concat", planes, b.ints([out_sizes[0], *current[1:]]), axis=0))
@@ -355,7 +362,7 @@ def _matmul_axes(b: _Builder, y: Any, in_sizes: List[int], out_sizes: List[int],
 
 def lower_max_unpool(b: _Builder, x: Any, indices: Any, output_size: Sequence[Any]) -> Any:
     """``torchresample::max_unpool``: each (n, c) plane scattered into zeros at its flat indices."""
-    planes = b.op("Shape", x, start=0, end=2)
+    planes = b.dims(x, 0, 2)
     flat_shape = b.op("Concat", planes, b.ints([-1]), axis=0)
     count = b.op("ReduceProd", b.ints(list(output_size)), keepdims=1)
     zeros = b.op("ConstantOfShape", b.op("Concat", planes, count, axis=0),
@@ -373,10 +380,9 @@ def _numpy_type(dtype: torch.dtype) -> Any:
 def lower_shuffle(b: _Builder, x: Any, factor: int, k: int, unshuffle: bool) -> Any:
     """``torchresample::pixel_(un)shuffle``: (B, C, r.., S..) <-> (B, C, S1, r, S2, r, ..) by Reshape, Transpose,
     Reshape, with the shapes computed in the graph (any leading dimensions, dynamic sizes)."""
-    lead = b.op("Shape", x, end=-k - 1)
-    channels = b.op("Shape", x, start=-k - 1, end=-k)
-    spatial = [b.op("Shape", x, start=d - k, end=d - k + 1) if d < k - 1 else b.op("Shape", x, start=-1)
-               for d in range(k)]
+    lead = b.dims(x, 0, -k - 1)
+    channels = b.dims(x, -k - 1, -k)
+    spatial = [b.dims(x, d - k, d - k + 1 if d < k - 1 else None) for d in range(k)]
     r = b.ints([factor])
     block = b.ints([factor**k])
     if unshuffle:
