@@ -11,7 +11,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 import torch
 
-__all__ = ["OPSET", "register"]
+__all__ = ["OPSET", "ExportError", "register"]
 
 # The opset of the nodes written: Resize's antialias attribute is opset 18's.
 OPSET = 18
@@ -68,9 +68,9 @@ class _Builder:
         """A 1-D int64 value of ``items`` (Python ints, or graph scalars for dynamic sizes)."""
         if all(isinstance(n, int) for n in items):
             return self.const(np.array(items, dtype=np.int64))
+        one = self.const(np.array([1], dtype=np.int64))
         parts = [self.const(np.array([n], dtype=np.int64)) if isinstance(n, int) else
-                 self.op("Reshape", self.op("Cast", n, to=7), self.const(np.array([1], dtype=np.int64)))
-                 for n in items]
+                 self.op("Reshape", self.op("Cast", n, to=_ONNX_TYPES[torch.int64]), one) for n in items]
         return self.op("Concat", *parts, axis=0)
 
     def const(self, array: np.ndarray) -> Any:
@@ -159,9 +159,9 @@ def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dty
                      axis_scales: List[Optional[float]]) -> Any:
     """Nearest with dynamic sizes: per axis, a Gather at indices computed in the graph with the arithmetic of our
     contiguous CPU kernel (Note [nearest index]): the separable rule, and for 2-D outputs of at most 128 rows plus
-    columns the indexed one with its shortcuts, chosen in the graph. Rounding is IEEE in both, so the indices are ours (a fused
-    multiply-add is a float64 product and difference rounded once more to float32, which can differ in the last bit
-    of a tie: never seen in a scan of every (in, out) pair up to 96 x 192)."""
+    columns the indexed one with its shortcuts, chosen in the graph. Rounding is IEEE in both, so the indices are
+    ours (a fused multiply-add is a float64 product and difference rounded once more to float32, which can differ in
+    the last bit of a tie: never seen in a scan of every (in, out) pair up to 96 x 192)."""
     k = len(out_sizes)
     f32, f64 = np.float32, np.float64
     opmath = f64 if dtype == torch.float64 else f32
@@ -214,7 +214,8 @@ def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dty
             indexed = b.op("Where", b.op("Equal", outs[d], n_in), position, b.op("Where", doubled, halved, indexed))
             index = b.op("Where", small, indexed, index)
         last = b.op("Sub", n_in, b.ints([1]))
-        y = b.op("Gather", y, b.op("Min", b.op("Cast", index, to=7), last), axis=2 + d)
+        index = b.op("Min", b.op("Cast", index, to=_ONNX_TYPES[torch.int64]), last)
+        y = b.op("Gather", y, index, axis=2 + d)
     return y
 
 
