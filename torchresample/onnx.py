@@ -161,7 +161,7 @@ def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dty
     contiguous CPU kernel (Note [nearest index]): the separable rule, and for 2-D outputs of at most 128 rows plus
     columns the indexed one with its shortcuts, chosen in the graph. Rounding is IEEE in both, so the indices are
     ours (a fused multiply-add is a float64 product and difference rounded once more to float32, which can differ in
-    the last bit of a tie: never seen in a scan of every (in, out) pair up to 96 x 192)."""
+    the last bit of a tie: never seen in a scan of every 1-D (in, out) pair up to 96 x 192)."""
     k = len(out_sizes)
     f32, f64 = np.float32, np.float64
     opmath = f64 if dtype == torch.float64 else f32
