@@ -14,6 +14,12 @@ from torch import Tensor
 from . import _distributed, _ops, _script
 from ._script import BroadcastingList1
 
+try:
+    # The eager entry points (Note [eager calls] in csrc/python/eager_calls.cpp), built for one Python version.
+    from ._eager import interpolate as _eager_interpolate, pixel_shuffle as _eager_pixel_shuffle
+except ImportError:  # pragma: no cover - a build for another Python: the general path does everything
+    _eager_interpolate = _eager_pixel_shuffle = None
+
 __all__ = [
     "interpolate",
     "upsample",
@@ -132,6 +138,11 @@ def interpolate(
     """
     if torch.jit.is_scripting():
         return _script.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    if _eager_interpolate is not None and not torch.compiler.is_compiling():
+        # The common eager call, checked and made in C++; None where the general path below must decide.
+        out = _eager_interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+        if out is not None:
+            return out
     _check_input(input, "interpolate")
     if mode in _NO_CORNERS:
         if align_corners is not None:
@@ -458,6 +469,16 @@ def _factor(input, value, op: str, name: str, k: int, shuffle: bool) -> int:
     return factor
 
 
+def _shuffle(input, factor, k: int, shuffle: bool, op: str) -> Tensor:
+    """pixel_shuffle (``shuffle``) or pixel_unshuffle over the last ``k`` axes, as the function ``op`` of torch."""
+    if _eager_pixel_shuffle is not None and not torch.compiler.is_compiling():
+        out = _eager_pixel_shuffle(input, factor, k, shuffle)  # None where the checks below must decide
+        if out is not None:
+            return out
+    factor = _factor(input, factor, op, "upscale_factor" if shuffle else "downscale_factor", k, shuffle)
+    return (_ops.pixel_shuffle if shuffle else _ops.pixel_unshuffle)(input, factor, k)
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """Rearrange (*, C*r*r, H, W) into (*, C, H*r, W*r): a drop-in for :func:`torch.nn.functional.pixel_shuffle`.
 
@@ -466,15 +487,14 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """
     if torch.jit.is_scripting():
         return torch.ops.torchresample.pixel_shuffle(input, upscale_factor, 2)
-    return _ops.pixel_shuffle(input, _factor(input, upscale_factor, "pixel_shuffle", "upscale_factor", 2, True), 2)
+    return _shuffle(input, upscale_factor, 2, True, "pixel_shuffle")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle`: (*, C, H*r, W*r) into (*, C*r*r, H, W)."""
     if torch.jit.is_scripting():
         return torch.ops.torchresample.pixel_unshuffle(input, downscale_factor, 2)
-    factor = _factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor", 2, False)
-    return _ops.pixel_unshuffle(input, factor, 2)
+    return _shuffle(input, downscale_factor, 2, False, "pixel_unshuffle")
 
 
 def pixel_shuffle3d(input: Tensor, upscale_factor: int) -> Tensor:
@@ -485,12 +505,11 @@ def pixel_shuffle3d(input: Tensor, upscale_factor: int) -> Tensor:
     """
     if torch.jit.is_scripting():
         return torch.ops.torchresample.pixel_shuffle(input, upscale_factor, 3)
-    return _ops.pixel_shuffle(input, _factor(input, upscale_factor, "pixel_shuffle3d", "upscale_factor", 3, True), 3)
+    return _shuffle(input, upscale_factor, 3, True, "pixel_shuffle3d")
 
 
 def pixel_unshuffle3d(input: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle3d`: (*, C, D*r, H*r, W*r) into (*, C*r**3, D, H, W)."""
     if torch.jit.is_scripting():
         return torch.ops.torchresample.pixel_unshuffle(input, downscale_factor, 3)
-    factor = _factor(input, downscale_factor, "pixel_unshuffle3d", "downscale_factor", 3, False)
-    return _ops.pixel_unshuffle(input, factor, 3)
+    return _shuffle(input, downscale_factor, 3, False, "pixel_unshuffle3d")
