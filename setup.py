@@ -64,7 +64,7 @@ def emulated_extension():
     when TORCHRESAMPLE_CUDA_EMULATION=1 (python3 dev.py test sets it)."""
     return CppExtension(
         name="torchresample._C_emulated",
-        sources=sources("csrc/emulation/*.cpp", "csrc/common/*.cpp"),
+        sources=sources("csrc/emulation/*.cpp"),  # common_glue_emulated.cpp includes csrc/common/*.cpp
         include_dirs=[os.path.join(ROOT, "csrc")],
         define_macros=[("TORCHRESAMPLE_CUDA_EMULATION", "1")],
         extra_compile_args={"cxx": ["-O2", "-Wno-unknown-pragmas"]},
@@ -72,7 +72,17 @@ def emulated_extension():
     )
 
 
-EXTENSIONS = [extension()]
+def eager_extension():
+    """torchresample._eager, interpolate's and pixel_(un)shuffle's eager entry points (Note [eager calls]): Python's
+    full C API and libtorch_python, so built for one Python version, unlike _C. The package works without it."""
+    return CppExtension(
+        name="torchresample._eager",
+        sources=sources("csrc/python/*.cpp"),
+        extra_compile_args={"cxx": ["-O2"]},
+    )
+
+
+EXTENSIONS = [extension(), eager_extension()]
 if os.environ.get("TORCHRESAMPLE_CUDA_EMULATION") == "1":
     EXTENSIONS.append(emulated_extension())
 
@@ -96,6 +106,5 @@ setup(
     packages=find_packages(include=["torchresample", "torchresample.*"]),
     ext_modules=EXTENSIONS,
     cmdclass={"build_ext": BuildExtension.with_options(no_python_abi_suffix=True)},
-    options={"bdist_wheel": {"py_limited_api": "cp39"}},
     entry_points={"console_scripts": ["torchresample=torchresample.__main__:main"]},
 )
