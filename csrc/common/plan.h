@@ -3,11 +3,19 @@
 
 #include "filters.h"
 
+#include <c10/util/SmallVector.h>
+
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 namespace torchresample {
+
+// A plan's arrays, inline up to 64 outputs of two taps each: a small resize builds its plans without the heap
+// (a dozen allocations per call cost about as much as the kernel of a 2x2 -> 4x4 resize).
+constexpr unsigned kInlineOutputs = 64;
+using PlanIndices = c10::SmallVector<int64_t, kInlineOutputs>;
+template <typename T>
+using PlanWeights = c10::SmallVector<T, 2 * kInlineOutputs>;
 
 // Note [axis plan]
 // Output o of an axis reads inputs start[o] .. start[o]+count[o]-1 with weights weight[o*taps + k]. Every
@@ -20,9 +28,9 @@ struct AxisPlan {
   int64_t in_size = 1;
   int64_t out_size = 1;
   int64_t taps = 1;
-  std::vector<int64_t> start;
-  std::vector<int64_t> count;
-  std::vector<T> weight;
+  PlanIndices start;
+  PlanIndices count;
+  PlanWeights<T> weight;
 
   // Every output copies the input at its own index.
   bool is_identity() const {
@@ -69,7 +77,7 @@ AxisPlan<T> build_plan(const AxisFilter<T>& f) {
   if (widest < p.taps) {
     // The filter's bound can exceed every window (antialias upsampling: a triangle of radius 1 bounds 3 taps,
     // windows hold 2). Kernels pick their unrolled loops by `taps`, so the plan keeps only what is used.
-    std::vector<T> packed(f.out * widest);
+    PlanWeights<T> packed(f.out * widest);
     for (int64_t o = 0; o < f.out; ++o) {
       std::copy_n(p.weight.begin() + o * p.taps, widest, packed.begin() + o * widest);
     }
@@ -85,7 +93,7 @@ AxisPlan<T> transpose_plan(const AxisPlan<T>& p) {
   AxisPlan<T> t;
   t.in_size = p.out_size;
   t.out_size = p.in_size;
-  std::vector<int64_t> first(p.in_size, p.out_size), last(p.in_size, -1);
+  PlanIndices first(p.in_size, p.out_size), last(p.in_size, -1);
   for (int64_t o = 0; o < p.out_size; ++o) {
     for (int64_t k = 0; k < p.count[o]; ++k) {
       const int64_t i = p.start[o] + k;

@@ -34,17 +34,17 @@ ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatia
   return g;
 }
 
-std::vector<int64_t> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial) {
-  std::vector<int64_t> shape(sizes.begin(), sizes.begin() + 2);
-  shape.insert(shape.end(), spatial.begin(), spatial.end());
+c10::SmallVector<int64_t, 5> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial) {
+  c10::SmallVector<int64_t, 5> shape(sizes.begin(), sizes.begin() + 2);
+  shape.append(spatial.begin(), spatial.end());
   return shape;
 }
 
-std::vector<double> axis_scales(at::ArrayRef<double> scales, int64_t spatial) {
+AxisScales axis_scales(at::ArrayRef<double> scales, int64_t spatial) {
   if (scales.empty()) {
-    return std::vector<double>(spatial, 0.0);
+    return AxisScales(spatial, 0.0);
   }
-  return std::vector<double>(scales.begin(), scales.end());
+  return AxisScales(scales.begin(), scales.end());
 }
 
 namespace {

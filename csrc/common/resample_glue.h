@@ -38,7 +38,7 @@ void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef inpu
                              at::ArrayRef<double> scales, Filter filter, bool antialias);
 
 // Shape of the result: `sizes` with its spatial extents replaced.
-std::vector<int64_t> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial);
+c10::SmallVector<int64_t, 5> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial);
 
 // Forward plans of the three canonical axes (identity on padded axes), from the geometry's in/out extents.
 template <typename T>
@@ -59,7 +59,8 @@ std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filte
 }
 
 // Scales as the kernels see them: one per spatial axis, <= 0 for "none".
-std::vector<double> axis_scales(at::ArrayRef<double> scales, int64_t spatial);
+using AxisScales = c10::SmallVector<double, 3>;
+AxisScales axis_scales(at::ArrayRef<double> scales, int64_t spatial);
 
 // One resample or resample_backward call, checked and laid out for a kernel of either device: the source
 // contiguous in its suggested memory format, the result allocated in the same format (torch's choice), and
@@ -69,7 +70,7 @@ struct ResampleCall {
   bool align_corners;
   bool antialias;
   bool backward;
-  std::vector<double> scales;
+  AxisScales scales;
   at::Tensor source;          // input, or grad_output
   at::Tensor result;          // output, or grad_input (may be empty: then there is nothing to do)
   ResampleGeometry geometry;  // what the kernel maps, source -> result

@@ -34,8 +34,8 @@ struct FixedPlan {
 inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_t source_max) {
   FixedPlan f;
   f.taps = (p.taps + step - 1) / step * step;
-  f.start = p.start;
-  f.count = p.count;
+  f.start.assign(p.start.begin(), p.start.end());
+  f.count.assign(p.count.begin(), p.count.end());
   double max_weight = 0, max_sum = 0;
   for (int64_t o = 0; o < p.out_size; ++o) {
     double sum = 0;

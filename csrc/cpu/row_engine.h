@@ -419,9 +419,9 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const PeriodicW periodic =
       C == 1 && !w_identity ? find_periodic(pw.start, pw.count, pw.weight, pw.taps, Wo) : PeriodicW{};
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
-    std::vector<acc_t> buf(pixel_path ? 0 : in_row);
-    std::vector<const scalar_t*> rows(pd.taps * ph.taps);
-    std::vector<acc_t> row_weight(pd.taps * ph.taps);
+    c10::SmallVector<acc_t, 256> buf(pixel_path ? 0 : in_row);
+    c10::SmallVector<const scalar_t*, 16> rows(pd.taps * ph.taps);
+    c10::SmallVector<acc_t, 16> row_weight(pd.taps * ph.taps);
     RowCursor cur(begin, Do, Ho);
     for (int64_t r = begin; r < end; ++r, cur.next()) {
       const int64_t b = cur.b, od = cur.od, oh = cur.oh;
