@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/functions/utils.h>
 #include <torch/library.h>
 
+#include <iterator>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -104,6 +105,12 @@ struct Adjoint {
   }
 };
 
+// Whether a torch.func transform is on the stack (its layer keeps the back-mode key included while it runs): then
+// torch refuses C++ Functions.
+bool functorch_active() {
+  return c10::impl::tls_is_dispatch_key_included(c10::DispatchKey::FuncTorchDynamicLayerBackMode);
+}
+
 // The vector-Jacobian product: the partner op applied to `grad`, through the dispatcher.
 at::Tensor apply_adjoint(int op, const at::Tensor& grad, const std::vector<c10::IValue>& arguments,
                          const std::vector<at::Tensor>& tensors) {
@@ -117,11 +124,18 @@ at::Tensor apply_adjoint(int op, const at::Tensor& grad, const std::vector<c10::
     return handles;
   }();
   Stack stack{grad};
+  stack.reserve(arguments.size() + 1);
   size_t next_tensor = 0;
   for (const auto& argument : arguments) {
     stack.push_back(argument.isNone() ? c10::IValue(tensors.at(next_tensor++)) : argument);
   }
-  adjoints[op].callBoxed(stack);
+  if (!at::GradMode::is_enabled() && !grad._fw_grad(/*level=*/0).defined() && !functorch_active()) {
+    // A backward that records nothing (no create_graph): start below autograd, as the kernel would redispatch.
+    at::AutoDispatchBelowADInplaceOrView below_autograd;
+    adjoints[op].callBoxed(stack);
+  } else {
+    adjoints[op].callBoxed(stack);
+  }
   return stack.back().toTensor();
 }
 
@@ -143,27 +157,39 @@ struct LinearFunction : public torch::autograd::Function<LinearFunction> {
   template <typename ForwardOp>
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input, Adjoint* adjoint,
                             ForwardOp* forward_op) {
-    ctx->saved_data["op"] = static_cast<int64_t>(adjoint->op);
-    // One entry per argument: compiled autograd hashes each saved IValue, and cannot hash a list inside a tuple.
-    ctx->saved_data["num_arguments"] = static_cast<int64_t>(adjoint->arguments.size());
-    for (size_t i = 0; i < adjoint->arguments.size(); ++i) {
-      ctx->saved_data["argument" + std::to_string(i)] = adjoint->arguments[i];
+    // One entry per argument (compiled autograd hashes each saved IValue, and cannot hash a list inside a tuple),
+    // and one of ints: the op, the argument count, the saved tensors' versions.
+    const size_t n = adjoint->arguments.size();
+    TORCH_INTERNAL_ASSERT(n <= std::size(kArgumentKeys));
+    ctx->saved_data.reserve(n + 1);
+    std::vector<int64_t> header{adjoint->op, static_cast<int64_t>(n)};
+    header.insert(header.end(), adjoint->tensor_versions.begin(), adjoint->tensor_versions.end());
+    ctx->saved_data[kHeader] = c10::IValue(std::move(header));
+    for (size_t i = 0; i < n; ++i) {
+      ctx->saved_data[kArgumentKeys[i]] = adjoint->arguments[i];
     }
-    ctx->saved_data["versions"] = c10::IValue(adjoint->tensor_versions);
     ctx->save_for_backward(adjoint->tensors);
     return (*forward_op)();
   }
 
   static variable_list backward(torch::autograd::AutogradContext* ctx, variable_list grads) {
-    const int op = static_cast<int>(ctx->saved_data["op"].toInt());
+    const std::vector<int64_t> header = ctx->saved_data[kHeader].toIntVector();
+    const int op = static_cast<int>(header[0]);
     const auto tensors = ctx->get_saved_variables();
-    check_versions(tensors, ctx->saved_data["versions"].toIntVector(), kLinearOps[op].name);
+    check_versions(tensors, std::vector<int64_t>(header.begin() + 2, header.end()), kLinearOps[op].name);
     std::vector<c10::IValue> arguments;
-    for (int64_t i = 0; i < ctx->saved_data["num_arguments"].toInt(); ++i) {
-      arguments.push_back(ctx->saved_data["argument" + std::to_string(i)]);
+    arguments.reserve(header[1]);
+    for (int64_t i = 0; i < header[1]; ++i) {
+      arguments.push_back(ctx->saved_data[kArgumentKeys[i]]);
     }
     return {apply_adjoint(op, grads[0], arguments, tensors), at::Tensor(), at::Tensor()};
   }
+
+ private:
+  static constexpr const char* kHeader = "header";
+  // The most arguments a partner takes after the gradient (resample_backward: input_size, filter, align_corners,
+  // scales, antialias).
+  static constexpr const char* kArgumentKeys[] = {"argument0", "argument1", "argument2", "argument3", "argument4"};
 };
 
 // Reverse mode under torch.func transforms or beside a tangent: a plain Node, like torch's generated ones.
@@ -199,12 +225,6 @@ NodeRef make_node(Adjoint adjoint) {
   } else {
     return c10::make_intrusive<LinearBackward>(std::move(adjoint));
   }
-}
-
-// Whether a torch.func transform is on the stack (its layer keeps the back-mode key included while it runs): then
-// torch refuses C++ Functions.
-bool functorch_active() {
-  return c10::impl::tls_is_dispatch_key_included(c10::DispatchKey::FuncTorchDynamicLayerBackMode);
 }
 
 // Python passes a size list holding 0-d tensors (size=[torch.tensor(3), 4], which F.interpolate accepts) as a generic
