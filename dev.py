@@ -211,11 +211,11 @@ def gpu_check(argv: list[str]) -> int:
                  out / "sanitizer.log", timeout=150, env=tenv)
     else:
         (out / "sanitizer.log").write_text("compute-sanitizer not found: skipped\n")
-    bench = [python, "-m", "torchresample", "bench", "--out", out]
+    bench = [python, "benchmarks/bench.py", "--out", out]
     if args.emulated:
-        bench += ["--quick", "--repeats", "1", "--filter", "bilinear x2"]
+        bench += ["--quick", "--repeats", "1", "--sample-ms", "0.1", "--heap", "default", "--filter", "bilinear x2"]
     else:
-        bench += ["--device", "cuda"]
+        bench += ["--device", "cuda", "--matrix", "large,small"]
     step("benchmarks", bench, out / "bench.log", env=tenv)
 
     total = time.monotonic() - started
@@ -243,7 +243,7 @@ def main(argv: list[str]) -> int:
     if job == "demo":
         return subprocess.call([str(PYTHON), "-m", "torchresample", "demo", *rest], cwd=ROOT)
     if job == "bench":
-        return subprocess.call([str(PYTHON), "-m", "torchresample", "bench", *rest], cwd=ROOT)
+        return subprocess.call([str(PYTHON), "benchmarks/bench.py", *rest], cwd=ROOT)
     if job == "test":
         return subprocess.call([str(PYTHON), "-m", "pytest", "tests", "-q", *rest], cwd=ROOT, env=test_env())
     return 0

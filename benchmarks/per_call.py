@@ -2,9 +2,10 @@
 """Per-call cost of small calls: torchresample beside torch in one process, interleaved, median of repeats.
 
 A tiny tensor makes the kernel's own work negligible, so what is timed is the cost of a call: Python argument
-handling, the dispatcher, our Autograd kernel (Note [autograd of linear ops]) and planning. Each case runs with
-an input that does not require grad (the eager inference call) and with one that does (a graph node is
-recorded). Run it against two builds (PYTHONPATH pointing at each) to compare them.
+handling, the dispatcher, our Autograd kernel (Note [autograd of linear ops]) and planning. Each case runs three
+ways: the eager inference call (an input that does not require grad), the forward with an input that does (a graph
+node is recorded), and forward + backward (torch.autograd.grad). Run it against two builds (PYTHONPATH pointing at
+each) to compare them.
 """
 
 from __future__ import annotations
@@ -67,23 +68,27 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     rows = []
     for name, (x, ours, theirs) in cases().items():
-        for grad in (False, True):
-            xi = x.clone().requires_grad_(grad)
-            for fn in (ours, theirs):  # warm up: plans, dispatcher caches
+        for run in ("forward", "forward, requires_grad", "forward+backward"):
+            xi = x.clone().requires_grad_(run != "forward")
+            pair = (ours, theirs)
+            if run == "forward+backward":
+                grad = torch.rand_like(ours(xi))
+                pair = tuple((lambda t, f=f: torch.autograd.grad(f(t), t, grad)) for f in pair)
+            for fn in pair:  # warm up: plans, dispatcher caches
                 time_call(fn, xi, 200)
             times = {"torchresample": [], "torch": []}
             for _ in range(args.repeats):
-                times["torchresample"].append(time_call(ours, xi, args.calls))
-                times["torch"].append(time_call(theirs, xi, args.calls))
+                times["torchresample"].append(time_call(pair[0], xi, args.calls))
+                times["torch"].append(time_call(pair[1], xi, args.calls))
             ours_us = statistics.median(times["torchresample"])
             torch_us = statistics.median(times["torch"])
-            rows.append({"case": name, "requires_grad": grad, "torchresample_us": ours_us, "torch_us": torch_us,
+            rows.append({"case": name, "run": run, "torchresample_us": ours_us, "torch_us": torch_us,
                          "cost_ratio": ours_us / torch_us})
     print(f"torch {torch.__version__}, {args.threads} thread(s); per-call microseconds, median of {args.repeats}"
           f" loops of {args.calls} calls; ratio = ours / torch's (lower is better)")
-    print(f"{'case':40s} {'grad':>5s} {'ours':>8s} {'torch':>8s} {'ratio':>6s}")
+    print(f"{'case':40s} {'run':24s} {'ours':>8s} {'torch':>8s} {'ratio':>6s}")
     for r in rows:
-        print(f"{r['case']:40s} {str(r['requires_grad']):>5s} {r['torchresample_us']:8.2f} {r['torch_us']:8.2f} "
+        print(f"{r['case']:40s} {r['run']:24s} {r['torchresample_us']:8.2f} {r['torch_us']:8.2f} "
               f"{r['cost_ratio']:6.2f}")
     if args.json:
         with open(args.json, "w") as f:

@@ -1,4 +1,4 @@
-"""The command line as a user drives it (subprocesses): resize, demo, bench, and the examples."""
+"""The command line as a user drives it (subprocesses): resize, demo, and the examples."""
 
 from __future__ import annotations
 
@@ -126,34 +126,6 @@ def test_demo_writes_a_labelled_contact_sheet(tmp_path: Path):
         if len(parts) > 3 and "e-" in line and "torch lacks" not in line:
             diffs = [float(p) for p in parts if "e-" in p or p == "0.00e+00"]
             assert diffs and diffs[0] < 1e-5, line
-
-
-def test_bench_quick_runs(tmp_path: Path):
-    r = cli("bench", "--quick", "--repeats", "1", "--filter", "nearest x0.5", "--out", str(tmp_path / "res"))
-    assert r.returncode == 0, r.stderr
-    assert (tmp_path / "res" / "results.json").exists() and (tmp_path / "res" / "results.md").exists()
-
-
-def test_bench_image_cases_time_pillow_and_opencv(tmp_path: Path):
-    import importlib.util
-    import json
-
-    r = cli("bench", "--repeats", "1", "--filter", "bilinear-aa 1080p", "--out", str(tmp_path / "res"))
-    assert r.returncode == 0, r.stderr
-    assert "Pillow ms" in r.stdout and "OpenCV ms" in r.stdout
-    md = (tmp_path / "res" / "results.md").read_text()
-    assert "| Pillow ms | OpenCV ms |" in md
-    has_cv2 = importlib.util.find_spec("cv2") is not None
-    cases = json.loads((tmp_path / "res" / "results.json").read_text())["cases"]
-    assert {(c["dtype"], c["channels_last"]) for c in cases} == {(d, cl) for d in ("float32", "uint8") for cl in (0, 1)}
-    for c in cases:
-        uint8 = c["dtype"] == "uint8"
-        assert ("pillow" in c["results"]) == uint8 and ("opencv" in c["results"]) == (uint8 and has_cv2)
-        row = next(line for line in md.splitlines() if f"| {c['dtype']} | "
-                   f"{'channels_last' if c['channels_last'] else 'contiguous'} |" in line)
-        pillow, opencv, deterministic = (cell.strip() for cell in row.strip("|").split("|")[-3:])
-        assert (pillow != "-") == uint8 and (opencv != "-") == (uint8 and has_cv2)
-        assert deterministic == "-"  # torch's deterministic backward: CUDA backward cases only
 
 
 def test_laplacian_blend_example():

@@ -1,4 +1,4 @@
-"""Command line: ``python -m torchresample resize | demo | bench`` (and the ``torchresample`` console script)."""
+"""Command line: ``python -m torchresample resize | demo`` (and the ``torchresample`` console script)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from .cli import add_parser as add_resize_parser
 
     add_resize_parser(sub)
-    sub.add_parser("bench", help="benchmarks against torch (see `torchresample bench --help`)", add_help=False)
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:
-        from .bench import main as bench_main
-
-        return bench_main(argv[1:])
-    args = parser.parse_args(argv)
+    # The benchmarks live in the source tree: python benchmarks/bench.py.
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     if args.command == "resize":
         from .cli import run_resize
