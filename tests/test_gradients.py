@@ -113,15 +113,55 @@ def test_graph_recorded_only_when_a_gradient_can_flow(op):
 
 
 
-def test_compiled_autograd_traces_the_backward():
-    # Plain reverse mode records a C++ Function node, which compiled autograd traces (Note [autograd of linear ops]).
+def _linear_ops():
+    pooled, indices = torch.nn.functional.max_pool2d(torch.randn(2, 3, 8, 8, dtype=torch.float64), 2,
+                                                     return_indices=True)
+    return {
+        "resample": (torch.randn(2, 3, 8, 8, dtype=torch.float64),
+                     lambda t: torchresample.interpolate(t, scale_factor=2, mode="bicubic"),
+                     lambda t: torch.nn.functional.interpolate(t, scale_factor=2, mode="bicubic")),
+        "max_unpool": (pooled, lambda t: torchresample.functional.max_unpool2d(t, indices, 2),
+                       lambda t: torch.nn.functional.max_unpool2d(t, indices, 2)),
+        "pixel_shuffle": (torch.randn(2, 12, 4, 4, dtype=torch.float64),
+                          lambda t: torchresample.functional.pixel_shuffle(t, 2),
+                          lambda t: torch.nn.functional.pixel_shuffle(t, 2)),
+    }
+
+
+@pytest.mark.parametrize("name", ["resample", "max_unpool", "pixel_shuffle"])
+def test_compiled_autograd_traces_the_backward(name):
+    # Compiled autograd captures our node's vector-Jacobian product into its graph (Note [autograd of linear ops]),
+    # through AOT autograd: the gradient equals torch's, on a capture and on a cached run with new values.
     from torch._dynamo import compiled_autograd
 
-    x = torch.randn(2, 3, 8, 8, dtype=torch.float64, requires_grad=True)
-    w = torch.randn(2, 3, 16, 16, dtype=torch.float64)
-    (torchresample.interpolate(x, scale_factor=2, mode="bicubic") * w).sum().backward()
-    expected, x.grad = x.grad, None
+    x, op, reference = _linear_ops()[name]
     torch._dynamo.reset()
-    with compiled_autograd._enable(torch.compile(backend="eager", fullgraph=True)):
-        (torchresample.interpolate(x, scale_factor=2, mode="bicubic") * w).sum().backward()
-    torch.testing.assert_close(x.grad, expected)
+    captures = []
+
+    def compiler(gm):
+        captures.append(gm)
+        return torch.compile(gm, backend="aot_eager", fullgraph=True)
+
+    for trial in range(2):
+        x = torch.randn_like(x).requires_grad_(True)
+        w = torch.randn_like(op(x))
+        (reference(x) * w).sum().backward()
+        expected, x.grad = x.grad, None
+        with compiled_autograd._enable(compiler):
+            (op(x) * w).sum().backward()
+        torch.testing.assert_close(x.grad, expected, rtol=0, atol=1e-12)
+    assert len(captures) == 1 and f"torchresample_{name}_vjp" in captures[0].code
+
+
+def test_saved_tensor_hooks_see_the_saved_indices():
+    # max_unpool saves its indices as torch's nodes save tensors: the default hooks pack and unpack them.
+    pooled, indices = torch.nn.functional.max_pool2d(torch.randn(1, 2, 4, 4), 2, return_indices=True)
+    x = pooled.detach().requires_grad_(True)
+    packed = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or len(packed) - 1,
+                                                  lambda i: packed[i]):
+        y = torchresample.functional.max_unpool2d(x, indices, 2)
+    assert len(packed) == 1 and packed[0] is indices
+    g = torch.randn_like(y)
+    y.backward(g)
+    torch.testing.assert_close(x.grad, g.flatten(2).gather(2, indices.flatten(2)).view_as(x))

@@ -5,10 +5,14 @@
 #include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/autograd.h>
 #include <torch/csrc/autograd/functions/utils.h>
+#include <torch/csrc/autograd/saved_variable.h>
+#include <torch/csrc/dynamo/compiled_autograd.h>
 #include <torch/library.h>
 
-#include <iterator>
+#include <array>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -22,22 +26,26 @@
 // gradients call the ops through the dispatcher, so every derivative is itself differentiable (double backward,
 // hessians, jacfwd over jacrev).
 //
-// Why in C++, and why two node kinds. The kernel below sits on the Autograd key and costs nothing when no
-// derivative is asked for (the common eager call; a Python kernel there doubled the cost of a small resize, 5 -> 10
-// us, measured). When one is asked for:
-// - plain reverse mode records a torch::autograd::Function node, which compiled autograd knows how to trace;
-// - under a torch.func transform (grad, vjp, jacrev, jvp, jacfwd, hessian) torch refuses C++ Functions, and a
-//   Python autograd.Function cannot be started from inside an Autograd kernel there (functorch dispatches it as a
-//   higher-order op from above the dispatcher); so the kernel records a plain Node, as torch's own generated
-//   autograd kernels do, which every functorch transform supports; and
-// - a forward-mode tangent (torch.autograd.forward_ad, torch.func.jvp) is the op applied to the tangent, set on the
-//   output as torch's own kernels set theirs; a dual input also takes the plain Node, since C++ Functions refuse
-//   tangents.
-// vmap has its batching rules in Python (torchresample/_ops.py): they fold the vmapped dimension into the batch.
+// Why in C++, and why a plain Node. The kernel below sits on the Autograd key and costs nothing when no derivative
+// is asked for (the common eager call; a Python kernel there doubled the cost of a small resize, 5 -> 10 us,
+// measured). When one is asked for it records a torch::autograd::Node of its own, as torch's generated autograd
+// kernels do:
+// - every torch.func transform supports such a node (torch refuses C++ Functions under them, and a Python
+//   autograd.Function cannot be started from inside an Autograd kernel there);
+// - compiled autograd traces it: the node hands compiled autograd its saved state (compiled_args) and, when a graph
+//   is captured, its vector-Jacobian product as a function of the gradient and the partner's arguments
+//   (apply_with_saved), as torch's generated nodes and C++ Functions do;
+// - it costs less than a C++ Function (torch::autograd::Function), whose node checks and wraps every input and
+//   output generically: a recorded 1x1x2x2 bilinear resize and its backward ran ~10k instructions over torch's
+//   (callgrind), ~6k of them in that machinery.
+// A forward-mode tangent (torch.autograd.forward_ad, torch.func.jvp) is the op applied to the tangent, set on the
+// output as torch's own kernels set theirs. vmap has its batching rules in Python (torchresample/_ops.py): they fold
+// the vmapped dimension into the batch.
 
 namespace torchresample {
 namespace {
 
+using torch::autograd::SavedVariable;
 using torch::autograd::variable_list;
 using torch::jit::Stack;
 
@@ -70,160 +78,156 @@ constexpr LinearOp kLinearOps[] = {
     {"pixel_shuffle", "pixel_unshuffle", [](const auto& a) { return std::vector<c10::IValue>{a[1], a[2]}; }},
     {"pixel_unshuffle", "pixel_shuffle", [](const auto& a) { return std::vector<c10::IValue>{a[1], a[2]}; }},
 };
+constexpr size_t kNumLinearOps = std::size(kLinearOps);
 
-const LinearOp& linear_op(const c10::OperatorHandle& op) {
+int linear_op_index(const c10::OperatorHandle& op) {
   const std::string& name = op.schema().name();
-  for (const auto& entry : kLinearOps) {
-    if (name.size() > 15 && name.compare(15, std::string::npos, entry.name) == 0) {  // after "torchresample::"
-      return entry;
+  for (size_t i = 0; i < kNumLinearOps; ++i) {
+    if (name.size() > 15 && name.compare(15, std::string::npos, kLinearOps[i].name) == 0) {  // "torchresample::"
+      return static_cast<int>(i);
     }
   }
   TORCH_INTERNAL_ASSERT(false, "torchresample: no autograd entry for ", name);
 }
 
-// The partner's arguments with their tensors (max_unpool's indices) kept apart: a node saves those so that an
-// in-place change between forward and backward is caught, as torch's nodes catch it.
-struct Adjoint {
-  int op = 0;                              // index into kLinearOps
-  std::vector<c10::IValue> arguments;      // after the gradient; tensors replaced by None
-  std::vector<at::Tensor> tensors;         // the tensors taken out, in order
-  std::vector<int64_t> tensor_versions;    // their versions when saved
-
-  static Adjoint of(const c10::OperatorHandle& op, const std::vector<c10::IValue>& args) {
-    Adjoint adjoint;
-    const LinearOp& entry = linear_op(op);
-    adjoint.op = static_cast<int>(&entry - kLinearOps);
-    adjoint.arguments = entry.adjoint_arguments(args);
-    for (auto& argument : adjoint.arguments) {
-      if (argument.isTensor()) {
-        adjoint.tensors.push_back(argument.toTensor());
-        adjoint.tensor_versions.push_back(argument.toTensor()._version());
-        argument = c10::IValue();
-      }
+// The partners, looked up once (a lookup hashes the name).
+const c10::OperatorHandle& adjoint_handle(int op) {
+  static const std::vector<c10::OperatorHandle> handles = [] {
+    std::vector<c10::OperatorHandle> out;
+    for (const auto& entry : kLinearOps) {
+      out.push_back(c10::Dispatcher::singleton().findSchemaOrThrow(
+          (std::string("torchresample::") + entry.adjoint).c_str(), ""));
     }
-    return adjoint;
-  }
-};
+    return out;
+  }();
+  return handles[op];
+}
 
-// Whether a torch.func transform is on the stack (its layer keeps the back-mode key included while it runs): then
-// torch refuses C++ Functions.
+// Whether a torch.func transform is on the stack (its layer keeps the back-mode key included while it runs).
 bool functorch_active() {
   return c10::impl::tls_is_dispatch_key_included(c10::DispatchKey::FuncTorchDynamicLayerBackMode);
 }
 
-// The vector-Jacobian product: the partner op applied to `grad`, through the dispatcher.
-at::Tensor apply_adjoint(int op, const at::Tensor& grad, const std::vector<c10::IValue>& arguments,
-                         const std::vector<at::Tensor>& tensors) {
-  // Looked up once: a lookup hashes the name.
-  static const std::vector<c10::OperatorHandle> adjoints = [] {
-    std::vector<c10::OperatorHandle> handles;
-    for (const auto& entry : kLinearOps) {
-      handles.push_back(c10::Dispatcher::singleton().findSchemaOrThrow(
-          (std::string("torchresample::") + entry.adjoint).c_str(), ""));
-    }
-    return handles;
-  }();
+// The vector-Jacobian product: the partner op applied to `grad` with `arguments` (its arguments after the gradient),
+// through the dispatcher.
+at::Tensor apply_adjoint(int op, const at::Tensor& grad, const std::vector<c10::IValue>& arguments) {
   Stack stack{grad};
   stack.reserve(arguments.size() + 1);
-  size_t next_tensor = 0;
-  for (const auto& argument : arguments) {
-    stack.push_back(argument.isNone() ? c10::IValue(tensors.at(next_tensor++)) : argument);
-  }
+  stack.insert(stack.end(), arguments.begin(), arguments.end());
+  std::optional<at::AutoDispatchBelowADInplaceOrView> below_autograd;
   if (!at::GradMode::is_enabled() && !grad._fw_grad(/*level=*/0).defined() && !functorch_active()) {
-    // A backward that records nothing (no create_graph): start below autograd, as the kernel would redispatch.
-    at::AutoDispatchBelowADInplaceOrView below_autograd;
-    adjoints[op].callBoxed(stack);
-  } else {
-    adjoints[op].callBoxed(stack);
+    below_autograd.emplace();  // a backward that records nothing (no create_graph): as the kernel would redispatch
   }
+  adjoint_handle(op).callBoxed(stack);
   return stack.back().toTensor();
 }
 
-void check_versions(const std::vector<at::Tensor>& tensors, const std::vector<int64_t>& versions, const char* op) {
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    TORCH_CHECK(tensors[i]._version() == versions[i],
-                "one of the variables needed for gradient computation has been modified by an inplace operation: "
-                "the indices of torchresample::", op, " are at version ", tensors[i]._version(),
-                "; expected version ", versions[i], " instead.");
-  }
-}
-
-// Reverse mode outside torch.func: a C++ Function (compiled autograd traces its backward).
-struct LinearFunction : public torch::autograd::Function<LinearFunction> {
-  // The backward only calls an op on its gradient: compiled autograd may trace it into its graph.
-  static constexpr bool is_traceable = true;
-
-  // `forward_op` runs the op below autograd; the graph records only the input.
-  template <typename ForwardOp>
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input, Adjoint* adjoint,
-                            ForwardOp* forward_op) {
-    // One entry per argument (compiled autograd hashes each saved IValue, and cannot hash a list inside a tuple),
-    // and one of ints: the op, the argument count, the saved tensors' versions.
-    const size_t n = adjoint->arguments.size();
-    TORCH_INTERNAL_ASSERT(n <= std::size(kArgumentKeys));
-    ctx->saved_data.reserve(n + 1);
-    std::vector<int64_t> header{adjoint->op, static_cast<int64_t>(n)};
-    header.insert(header.end(), adjoint->tensor_versions.begin(), adjoint->tensor_versions.end());
-    ctx->saved_data[kHeader] = c10::IValue(std::move(header));
-    for (size_t i = 0; i < n; ++i) {
-      ctx->saved_data[kArgumentKeys[i]] = adjoint->arguments[i];
+// The node of every op: the partner's arguments, with their tensors (max_unpool's indices) saved as torch's nodes
+// save theirs, so that saved-tensor hooks apply and an in-place change between forward and backward is caught.
+class LinearBackward final : public torch::autograd::Node {
+ public:
+  LinearBackward(int op, std::vector<c10::IValue> arguments) : op_(op), arguments_(std::move(arguments)) {
+    for (auto& argument : arguments_) {
+      if (argument.isTensor()) {
+        tensors_.emplace_back(argument.toTensor(), /*is_output=*/false);
+        argument = c10::IValue();
+      }
     }
-    ctx->save_for_backward(adjoint->tensors);
-    return (*forward_op)();
   }
 
-  static variable_list backward(torch::autograd::AutogradContext* ctx, variable_list grads) {
-    const std::vector<int64_t> header = ctx->saved_data[kHeader].toIntVector();
-    const int op = static_cast<int>(header[0]);
-    const auto tensors = ctx->get_saved_variables();
-    check_versions(tensors, std::vector<int64_t>(header.begin() + 2, header.end()), kLinearOps[op].name);
-    std::vector<c10::IValue> arguments;
-    arguments.reserve(header[1]);
-    for (int64_t i = 0; i < header[1]; ++i) {
-      arguments.push_back(ctx->saved_data[kArgumentKeys[i]]);
+  std::string name() const override {
+    return std::string("torchresample::") + kLinearOps[op_].name + "_backward_node";
+  }
+
+  void release_variables() override {
+    for (auto& tensor : tensors_) {
+      tensor.reset_data();
     }
-    return {apply_adjoint(op, grads[0], arguments, tensors), at::Tensor(), at::Tensor()};
+  }
+
+  void compiled_args(torch::dynamo::autograd::CompiledNodeArgs& args) const override {
+    args.collect(static_cast<int64_t>(op_));
+    for (const auto& argument : arguments_) {
+      args.collect(argument);
+    }
+    args.collect(tensors_, /*is_output=*/false);
+  }
+
+  // Called when compiled autograd captures a graph: the saved state swapped for its proxies, the vector-Jacobian
+  // product recorded as one call of a function bound once per op (Note [autograd of linear ops]).
+  variable_list apply_with_saved(const variable_list& inputs,
+                                 torch::dynamo::autograd::SwapSavedVariables& saved) override {
+    for (auto& argument : arguments_) {
+      saved.before(argument);
+    }
+    saved.before(tensors_);
+    const std::vector<c10::IValue> packed = unpacked_arguments();
+    const auto& compiler = torch::dynamo::autograd::getPyCompilerInterface();
+    static std::array<std::once_flag, kNumLinearOps> bound;
+    std::call_once(bound[op_], [&] {
+      // The partner's argument types after the gradient: the packed arguments come back from Python as these.
+      std::vector<at::TypePtr> schema;
+      for (const auto& argument : adjoint_handle(op_).schema().arguments()) {
+        schema.push_back(argument.real_type());
+      }
+      schema.erase(schema.begin());
+      const int op = op_;
+      compiler->bind_function(
+          saved.get_py_compiler(), bound_name(),
+          [op](const variable_list& grads, const std::vector<c10::IValue>& arguments) -> variable_list {
+            return {apply_adjoint(op, grads[0], arguments)};
+          },
+          std::move(schema));
+    });
+    const auto output_metadata = torch::dynamo::autograd::IValuePacker<
+        std::vector<std::optional<torch::autograd::InputMetadata>>>::pack(
+        torch::dynamo::autograd::get_input_metadata(next_edges()));
+    variable_list result = compiler->call_function(saved.get_py_compiler(), "apply_functional", bound_name(), inputs,
+                                                   packed, output_metadata);
+    for (auto& argument : arguments_) {
+      saved.after(argument);
+    }
+    saved.after(tensors_);
+    return result;
   }
 
  private:
-  static constexpr const char* kHeader = "header";
-  // The most arguments a partner takes after the gradient (resample_backward: input_size, filter, align_corners,
-  // scales, antialias).
-  static constexpr const char* kArgumentKeys[] = {"argument0", "argument1", "argument2", "argument3", "argument4"};
-};
-
-// Reverse mode under torch.func transforms or beside a tangent: a plain Node, like torch's generated ones.
-class LinearBackward final : public torch::autograd::Node {
- public:
-  explicit LinearBackward(Adjoint adjoint) : adjoint_(std::move(adjoint)) {}
-
   variable_list apply(variable_list&& grads) override {
     if (!grads[0].defined()) {
       return {at::Tensor()};
     }
-    check_versions(adjoint_.tensors, adjoint_.tensor_versions, kLinearOps[adjoint_.op].name);
-    return {apply_adjoint(adjoint_.op, grads[0], adjoint_.arguments, adjoint_.tensors)};
+    return {apply_adjoint(op_, grads[0], unpacked_arguments())};
   }
 
-  std::string name() const override {
-    return std::string("torchresample::") + kLinearOps[adjoint_.op].name + "_backward_node";
+  // The partner's arguments with the saved tensors back in place (unpacking checks their versions).
+  std::vector<c10::IValue> unpacked_arguments() const {
+    std::vector<c10::IValue> out = arguments_;
+    size_t next = 0;
+    for (auto& argument : out) {
+      if (argument.isNone()) {
+        argument = tensors_.at(next++).unpack();
+      }
+    }
+    return out;
   }
 
-  void release_variables() override {
-    adjoint_.tensors.clear();
+  // A Python identifier: compiled autograd names its graph's calls after it.
+  std::string bound_name() const {
+    return std::string("torchresample_") + kLinearOps[op_].name + "_vjp";
   }
 
- private:
-  Adjoint adjoint_;
+  int op_;                                // index into kLinearOps
+  std::vector<c10::IValue> arguments_;    // the partner's, after the gradient; saved tensors replaced by None
+  std::vector<SavedVariable> tensors_;    // the tensors taken out, in order
 };
 
 // torch holds nodes in std::shared_ptr up to 2.12 and in c10::intrusive_ptr since; make whichever Edge holds.
 template <typename NodeRef>
-NodeRef make_node(Adjoint adjoint) {
+NodeRef make_node(int op, std::vector<c10::IValue> arguments) {
   if constexpr (std::is_same_v<NodeRef, std::shared_ptr<torch::autograd::Node>>) {
-    return NodeRef(new LinearBackward(std::move(adjoint)));
+    return NodeRef(new LinearBackward(op, std::move(arguments)));
   } else {
-    return c10::make_intrusive<LinearBackward>(std::move(adjoint));
+    return c10::make_intrusive<LinearBackward>(op, std::move(arguments));
   }
 }
 
@@ -250,29 +254,23 @@ void autograd_kernel(const c10::OperatorHandle& op, c10::DispatchKeySet keys, St
   const at::Tensor input = (*stack)[stack->size() - num_args].toTensor();
   const bool reverse = at::GradMode::is_enabled() && input.requires_grad();
   const at::Tensor tangent = input._fw_grad(/*level=*/0);
-  const auto run_below = [&] {
+  if (!reverse && !tangent.defined()) {
     at::AutoDispatchBelowADInplaceOrView guard;
     op.redispatchBoxed(keys & c10::after_ADInplaceOrView_keyset, stack);
-    return stack->back().toTensor();
-  };
-  if (!reverse && !tangent.defined()) {
-    run_below();
     return;
   }
   const std::vector<c10::IValue> args(stack->end() - num_args, stack->end());
-  at::Tensor output;
-  if (reverse && !tangent.defined() && !functorch_active()) {
-    Adjoint adjoint = Adjoint::of(op, args);
-    output = LinearFunction::apply(input, &adjoint, &run_below);
-    stack->back() = output;
-  } else {
-    output = run_below();
-    if (reverse) {
-      using NodeRef = decltype(torch::autograd::Edge::function);
-      auto node = make_node<NodeRef>(Adjoint::of(op, args));
-      node->set_next_edges(torch::autograd::collect_next_edges(input));
-      torch::autograd::set_history(output, node);
-    }
+  {
+    at::AutoDispatchBelowADInplaceOrView guard;
+    op.redispatchBoxed(keys & c10::after_ADInplaceOrView_keyset, stack);
+  }
+  at::Tensor output = stack->back().toTensor();
+  if (reverse) {
+    const int index = linear_op_index(op);
+    using NodeRef = decltype(torch::autograd::Edge::function);
+    auto node = make_node<NodeRef>(index, kLinearOps[index].adjoint_arguments(args));
+    node->set_next_edges(torch::autograd::collect_next_edges(input));
+    torch::autograd::set_history(output, node);
   }
   if (tangent.defined()) {
     Stack tangent_stack(args.begin(), args.end());

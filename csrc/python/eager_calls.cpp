@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 // Note [eager calls]
 // A small resize costs more in the call than in the kernel: torch.ops parses its arguments against the schema into
@@ -72,12 +73,11 @@ PyObject* call_op(const c10::TypedOperatorHandle<Signature>& op, const at::Tenso
   at::Tensor out;
   {
     GilReleased released;
+    std::optional<at::AutoDispatchBelowADInplaceOrView> below_autograd;
     if (no_derivative(input)) {
-      at::AutoDispatchBelowADInplaceOrView below_autograd;
-      out = op.call(input, std::forward<Args>(args)...);
-    } else {
-      out = op.call(input, std::forward<Args>(args)...);
+      below_autograd.emplace();
     }
+    out = op.call(input, std::forward<Args>(args)...);
   }
   return THPVariable_Wrap(std::move(out));
 }
