@@ -85,6 +85,31 @@ def test_deterministic_across_thread_counts(mode, antialias):
         assert all(torch.equal(y0, y) and torch.equal(g0, g) for y, g in rest)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("filt,align_corners", [("nearest", False), ("nearest-exact", False), ("linear", False),
+                                                ("linear", True), ("area", False)])
+@pytest.mark.parametrize("size,out", [([16], [8]), ([8, 8], [4, 4]), ([9, 14], [4, 7]), ([6, 8, 10], [3, 4, 5]),
+                                      ([8, 64], [4, 32]), ([13, 11], [5, 4])])
+def test_single_tap_planes_give_the_row_path_bits(dtype, filt, align_corners, size, out):
+    """Note [single-tap planes]: the backward of a downscale of many small contiguous planes gathers a plane at a
+    time; each plane has the bits the row path gives it alone (one plane never takes the plane gather), signed
+    zeros and non-finite gradients included."""
+    grad = torch.randn(6, 2, *out, dtype=torch.float64)
+    grad.view(-1)[:: 7] = -0.0
+    grad.view(-1)[3:: 11] = float("inf")
+    grad.view(-1)[5:: 13] = float("nan")
+    grad = grad.to(dtype)
+    ac = align_corners if filt == "linear" else False
+
+    def backward(g):
+        return torch.ops.torchresample.resample_backward(g, size, filt, ac, [], False)
+
+    planes = backward(grad)
+    alone = torch.cat([backward(grad.flatten(0, 1)[i:i + 1].unflatten(0, (1, 1))) for i in range(12)]).view_as(planes)
+    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[dtype.itemsize]
+    assert torch.equal(planes.view(bits), alone.view(bits))
+
+
 @pytest.mark.parametrize(
     "op",
     [
