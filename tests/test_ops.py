@@ -119,3 +119,46 @@ def test_export():
         assert_close(ep.module()(x), F.interpolate(x, scale_factor=2, mode="lanczos", antialias=True))
     # ours(...) on the same input gives the same bits as the exported program.
     assert torch.equal(ep.module()(x), ours(x, scale_factor=2, mode="lanczos", antialias=True))
+
+
+def test_cpu_plan_cache_keys_everything_that_decides_the_plans():
+    """Note [cpu plan cache]: calls that differ only in scales, align_corners, filter, antialias, direction,
+    accumulation type or nearest index rule (layout) never share plans, across more calls than the cache holds;
+    each call, made again in another order, gives its first bits, and torch's result."""
+    aten = torch.ops.aten
+    x = torch.rand(2, 4, 10, 10, dtype=torch.float64)
+    xf = x.float()
+    xn = torch.rand(1, 4, 9, 9)  # to 70 x 70: torch's separable nearest kernel, channels_last its indexed one
+    xcl = xn.contiguous(memory_format=torch.channels_last)
+    grad = torch.rand(2, 4, 5, 5, dtype=torch.float64)
+    calls = {
+        "scale": (lambda: resample(xf, [5, 5], "linear", False, [0.5, 0.5], False),
+                  lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.5, 0.5)),
+        "other scale": (lambda: resample(xf, [5, 5], "linear", False, [0.4, 0.45], False),
+                        lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.4, 0.45)),
+        "no scale": (lambda: resample(xf, [5, 5], "linear", False, [], False),
+                     lambda: F.interpolate(xf, size=[5, 5], mode="bilinear")),
+        "align_corners": (lambda: resample(xf, [5, 5], "linear", True, [], False),
+                          lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", align_corners=True)),
+        "antialias": (lambda: resample(xf, [5, 5], "linear", False, [], True),
+                      lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", antialias=True)),
+        "cubic": (lambda: resample(xf, [5, 5], "cubic", False, [], False),
+                  lambda: F.interpolate(xf, size=[5, 5], mode="bicubic")),
+        "double": (lambda: resample(x, [5, 5], "linear", False, [], False),
+                   lambda: F.interpolate(x, size=[5, 5], mode="bilinear")),
+        "backward": (lambda: torch.ops.torchresample.resample_backward(grad, [10, 10], "linear", False, [], False),
+                     lambda: aten.upsample_bilinear2d_backward(grad, [5, 5], [2, 4, 10, 10], False)),
+        "nearest": (lambda: resample(xn, [70, 70], "nearest-exact", False, [7.7, 7.7], False),
+                    lambda: aten._upsample_nearest_exact2d(xn, [70, 70], 7.7, 7.7)),
+        "nearest channels_last": (lambda: resample(xcl, [70, 70], "nearest-exact", False, [7.7, 7.7], False),
+                                  lambda: aten._upsample_nearest_exact2d(xcl, [70, 70], 7.7, 7.7)),
+    }
+    first = {name: ours_call() for name, (ours_call, _) in calls.items()}
+    for name, (_, torch_call) in calls.items():
+        expected = torch_call()
+        if name.startswith("nearest"):
+            assert torch.equal(first[name], expected), name
+        else:
+            torch.testing.assert_close(first[name], expected, msg=name)
+    for name in reversed(list(calls)):
+        assert torch.equal(calls[name][0](), first[name]), name

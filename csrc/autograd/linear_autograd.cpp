@@ -108,14 +108,12 @@ bool functorch_active() {
   return c10::impl::tls_is_dispatch_key_included(c10::DispatchKey::FuncTorchDynamicLayerBackMode);
 }
 
-// The vector-Jacobian product: the partner op applied to `grad` with `arguments` (its arguments after the gradient),
-// through the dispatcher.
-at::Tensor apply_adjoint(int op, const at::Tensor& grad, const std::vector<c10::IValue>& arguments) {
-  Stack stack{grad};
-  stack.reserve(arguments.size() + 1);
-  stack.insert(stack.end(), arguments.begin(), arguments.end());
+// The vector-Jacobian product: the partner op applied to `stack` (the gradient, then the partner's other
+// arguments), through the dispatcher.
+at::Tensor apply_adjoint(int op, Stack&& stack) {
   std::optional<at::AutoDispatchBelowADInplaceOrView> below_autograd;
-  if (!at::GradMode::is_enabled() && !grad._fw_grad(/*level=*/0).defined() && !functorch_active()) {
+  if (!at::GradMode::is_enabled() && !stack.front().toTensor()._fw_grad(/*level=*/0).defined() &&
+      !functorch_active()) {
     below_autograd.emplace();  // a backward that records nothing (no create_graph): as the kernel would redispatch
   }
   adjoint_handle(op).callBoxed(stack);
@@ -161,7 +159,8 @@ class LinearBackward final : public torch::autograd::Node {
       saved.before(argument);
     }
     saved.before(tensors_);
-    const std::vector<c10::IValue> packed = unpacked_arguments();
+    std::vector<c10::IValue> packed;
+    append_arguments(packed);
     const auto& compiler = torch::dynamo::autograd::getPyCompilerInterface();
     static std::array<std::once_flag, kNumLinearOps> bound;
     std::call_once(bound[op_], [&] {
@@ -175,7 +174,9 @@ class LinearBackward final : public torch::autograd::Node {
       compiler->bind_function(
           saved.get_py_compiler(), bound_name(),
           [op](const variable_list& grads, const std::vector<c10::IValue>& arguments) -> variable_list {
-            return {apply_adjoint(op, grads[0], arguments)};
+            Stack stack{grads[0]};
+            stack.insert(stack.end(), arguments.begin(), arguments.end());
+            return {apply_adjoint(op, std::move(stack))};
           },
           std::move(schema));
     });
@@ -196,19 +197,19 @@ class LinearBackward final : public torch::autograd::Node {
     if (!grads[0].defined()) {
       return {at::Tensor()};
     }
-    return {apply_adjoint(op_, grads[0], unpacked_arguments())};
+    Stack stack;
+    stack.reserve(arguments_.size() + 1);
+    stack.emplace_back(grads[0]);
+    append_arguments(stack);
+    return {apply_adjoint(op_, std::move(stack))};
   }
 
-  // The partner's arguments with the saved tensors back in place (unpacking checks their versions).
-  std::vector<c10::IValue> unpacked_arguments() const {
-    std::vector<c10::IValue> out = arguments_;
+  // Appends the partner's arguments with the saved tensors back in place (unpacking checks their versions).
+  void append_arguments(std::vector<c10::IValue>& out) const {
     size_t next = 0;
-    for (auto& argument : out) {
-      if (argument.isNone()) {
-        argument = tensors_.at(next++).unpack();
-      }
+    for (const auto& argument : arguments_) {
+      out.push_back(argument.isNone() ? c10::IValue(tensors_.at(next++).unpack()) : argument);
     }
-    return out;
   }
 
   // A Python identifier: compiled autograd names its graph's calls after it.

@@ -6,7 +6,10 @@
 #include <ATen/core/Tensor.h>
 #include <c10/util/string_view.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
+#include <utility>
 #include <type_traits>
 
 namespace torchresample {
@@ -100,6 +103,56 @@ std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c, PlanDevice device) 
     }
   }
   return plans;
+}
+
+// Everything that decides a call's plans (filter, flags, scales, the forward's extents, direction, accumulation
+// type, nearest rule), and the stream for device plans (Note [device plan cache]): the key of the plan caches.
+struct PlanKey {
+  Filter filter;
+  bool align_corners;
+  bool antialias;
+  bool backward;
+  int64_t spatial;
+  int64_t acc_size;
+  std::array<int64_t, 3> in;
+  std::array<int64_t, 3> out;
+  std::array<double, 3> scales;
+  NearestRule nearest;
+  std::pair<int64_t, int64_t> stream;
+
+  bool operator==(const PlanKey& o) const {
+    return filter == o.filter && align_corners == o.align_corners && antialias == o.antialias &&
+           backward == o.backward && spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
+           std::memcmp(scales.data(), o.scales.data(), sizeof(scales)) == 0 && nearest.kernel == o.nearest.kernel &&
+           nearest.fused == o.nearest.fused && stream == o.stream;
+  }
+};
+
+struct PlanKeyHash {
+  size_t operator()(const PlanKey& k) const {
+    uint64_t h = static_cast<uint64_t>(k.filter) * 0x9E3779B97F4A7C15ull;
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ull + (h >> 29); };
+    mix(k.align_corners | k.antialias << 1 | k.backward << 2 | k.spatial << 3 | k.acc_size << 6 |
+        static_cast<uint64_t>(k.nearest.kernel) << 10 | static_cast<uint64_t>(k.nearest.fused) << 12);
+    for (int a = 0; a < 3; ++a) {
+      uint64_t bits;
+      std::memcpy(&bits, &k.scales[a], sizeof(bits));
+      mix(static_cast<uint64_t>(k.in[a]));
+      mix(static_cast<uint64_t>(k.out[a]));
+      mix(bits);
+    }
+    mix(static_cast<uint64_t>(k.stream.first));
+    mix(static_cast<uint64_t>(k.stream.second));
+    return static_cast<size_t>(h);
+  }
+};
+
+inline PlanKey plan_key(const ResampleCall& c, int64_t acc_size, NearestRule nearest,
+                        std::pair<int64_t, int64_t> stream = {0, 0}) {
+  PlanKey k{c.filter, c.align_corners, c.antialias, c.backward, static_cast<int64_t>(c.scales.size()), acc_size,
+            c.forward.in, c.forward.out, {0.0, 0.0, 0.0}, nearest, stream};
+  std::copy(c.scales.begin(), c.scales.end(), k.scales.begin());
+  return k;
 }
 
 // Bit a set: canonical axis a (0 = D, 1 = H, 2 = W) is resampled, i.e. its plan is not the identity.

@@ -8,8 +8,10 @@
 #include <ATen/core/Tensor.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace torchresample {
 
@@ -29,6 +31,49 @@ bool use_avx2_engine() {
 }
 
 namespace {
+
+template <typename T>
+using Plans = std::array<AxisPlan<T>, 3>;
+
+// Note [cpu plan cache]
+// Building a call's plans costs about 6k instructions, a third of the backward of a small feature map, and a model
+// makes the same few resizes again and again. Each thread keeps the plans of its last kCachedCalls calls (most
+// recently used first), keyed by everything that decides them (PlanKey); plans of more than kCachedBytes are built
+// per call, their kernel outweighing the build. A cached plan is the same bytes as a fresh one, so results do not
+// depend on the cache; a caller holds its entry, so an eviction during its kernel frees nothing it reads.
+constexpr size_t kCachedCalls = 8;
+constexpr size_t kCachedBytes = 64 << 10;
+
+template <typename T>
+size_t plan_bytes(const Plans<T>& plans) {
+  size_t bytes = 0;
+  for (const auto& p : plans) {
+    bytes += (p.start.size() + p.count.size()) * sizeof(int64_t) + p.weight.size() * sizeof(T);
+  }
+  return bytes;
+}
+
+template <typename T>
+std::shared_ptr<const Plans<T>> cpu_plans(const ResampleCall& call) {
+  using Entry = std::pair<PlanKey, std::shared_ptr<const Plans<T>>>;
+  thread_local c10::SmallVector<Entry, kCachedCalls> cache;
+  const NearestRule rule = nearest_rule(call, PlanDevice::kCpu);
+  const PlanKey key = plan_key(call, sizeof(T), rule);
+  for (size_t i = 0; i < cache.size(); ++i) {
+    if (cache[i].first == key) {
+      std::rotate(cache.begin(), cache.begin() + i, cache.begin() + i + 1);
+      return cache.front().second;
+    }
+  }
+  auto plans = std::make_shared<const Plans<T>>(call_plans<T>(call, PlanDevice::kCpu));
+  if (plan_bytes(*plans) <= kCachedBytes) {
+    if (cache.size() == kCachedCalls) {
+      cache.pop_back();
+    }
+    cache.insert(cache.begin(), Entry{key, plans});
+  }
+  return plans;
+}
 
 // uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel), and
 // cubic/Lanczos W passes too sharp for fixed point (fixed_point_w_pass_is_exact). Note [uint8 passes]: for
@@ -61,7 +106,8 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   const ResampleGeometry& g = call.geometry;
   const bool nearest = call.filter == Filter::Nearest || call.filter == Filter::NearestExact;
   if (input.scalar_type() == at::kByte && !nearest) {
-    const auto plans = call_plans<float>(call, PlanDevice::kCpu);
+    const auto cached = cpu_plans<float>(call);
+    const Plans<float>& plans = *cached;
     const bool rounded_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
     if (plans[0].is_identity() && (!rounded_mid || fixed_point_w_pass_is_exact(plans[2]))) {
       uint8_rows(call.source.const_data_ptr<uint8_t>(), call.result.mutable_data_ptr<uint8_t>(), g, plans,
@@ -73,7 +119,8 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   }
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
-    const auto plans = call_plans<acc_t>(call, PlanDevice::kCpu);
+    const auto cached = cpu_plans<acc_t>(call);
+    const Plans<acc_t>& plans = *cached;
     const scalar_t* src = call.source.const_data_ptr<scalar_t>();
     scalar_t* dst = call.result.mutable_data_ptr<scalar_t>();
     if (nearest) {
@@ -94,7 +141,7 @@ at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef 
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
     resample_rows<scalar_t, acc_t>(call.source.const_data_ptr<scalar_t>(), call.result.mutable_data_ptr<scalar_t>(),
-                                   call.geometry, call_plans<acc_t>(call, PlanDevice::kCpu));
+                                   call.geometry, *cpu_plans<acc_t>(call));
   });
   return call.result;
 }

@@ -297,50 +297,6 @@ DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, con
 // on the cache.
 constexpr int64_t kMaxCachedBytes = int64_t{64} << 20;
 
-struct PlanKey {
-  Filter filter;
-  bool align_corners;
-  bool antialias;
-  bool backward;
-  int64_t spatial;
-  int64_t acc_size;
-  std::array<int64_t, 3> in;
-  std::array<int64_t, 3> out;
-  std::array<double, 3> scales;
-  std::pair<int64_t, int64_t> stream;
-
-  bool operator==(const PlanKey& o) const {
-    return filter == o.filter && align_corners == o.align_corners && antialias == o.antialias &&
-           backward == o.backward && spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
-           std::memcmp(scales.data(), o.scales.data(), sizeof(scales)) == 0 && stream == o.stream;
-  }
-};
-
-struct PlanKeyHash {
-  size_t operator()(const PlanKey& k) const {
-    uint64_t h = static_cast<uint64_t>(k.filter) * 0x9E3779B97F4A7C15ull;
-    auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ull + (h >> 29); };
-    mix(k.align_corners | k.antialias << 1 | k.backward << 2 | k.spatial << 3 | k.acc_size << 6);
-    for (int a = 0; a < 3; ++a) {
-      uint64_t bits;
-      std::memcpy(&bits, &k.scales[a], sizeof(bits));
-      mix(static_cast<uint64_t>(k.in[a]));
-      mix(static_cast<uint64_t>(k.out[a]));
-      mix(bits);
-    }
-    mix(static_cast<uint64_t>(k.stream.first));
-    mix(static_cast<uint64_t>(k.stream.second));
-    return static_cast<size_t>(h);
-  }
-};
-
-PlanKey plan_key(const ResampleCall& c, int64_t acc_size) {
-  PlanKey k{c.filter, c.align_corners, c.antialias, c.backward, static_cast<int64_t>(c.scales.size()), acc_size,
-            c.forward.in, c.forward.out, {0.0, 0.0, 0.0}, device::current_stream_key()};
-  std::copy(c.scales.begin(), c.scales.end(), k.scales.begin());
-  return k;
-}
-
 template <typename acc_t>
 class PlanCache {
  public:
@@ -416,7 +372,7 @@ std::shared_ptr<const DevicePlans<acc_t>> device_plans(const ResampleCall& call,
   static auto& cache = *new PlanCache<acc_t>();
   const int64_t capacity = cuda_options().plan_cache_entries.load();
   const bool capturing = device::capturing();
-  const PlanKey key = plan_key(call, sizeof(acc_t));
+  const PlanKey key = plan_key(call, sizeof(acc_t), nearest_rule(call, PlanDevice::kCuda), device::current_stream_key());
   if (capacity > 0) {
     if (auto hit = cache.find(key, capturing)) {
       return {hit, &hit->plans};
