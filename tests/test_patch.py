@@ -1,5 +1,7 @@
 """torchresample.patch(): torch's functionals and layers routed through torchresample, and restored afterwards."""
 
+import sys
+import types
 import warnings
 
 import pytest
@@ -40,6 +42,12 @@ def assert_torch_restored():
         assert getattr(TF, name) is fn, name
     for cls, forward in TORCH_FORWARDS.items():
         assert cls.__dict__["forward"] is forward, cls
+
+
+def is_routed(fn, name: str) -> bool:
+    """Whether `fn` is torchresample's function of that name as patching binds it (a copy with its code)."""
+    ours = getattr(RF, name)
+    return fn is not TORCH_FUNCTIONS[name] and fn.__code__ is ours.__code__ and fn.__defaults__ == ours.__defaults__
 
 
 class OpRecorder(TorchDispatchMode):
@@ -94,7 +102,7 @@ def test_functionals_are_replaced_and_restored():
     with torchresample.patch():
         assert torchresample.is_patched()
         for name in FUNCTIONS:
-            assert getattr(TF, name) is getattr(RF, name), name
+            assert is_routed(getattr(TF, name), name), name
         for cls in LAYERS:
             assert cls.forward is not TORCH_FORWARDS[cls]
     assert_torch_restored()
@@ -161,14 +169,14 @@ def test_nested_patch_restores_only_at_the_outermost_exit():
         with torchresample.patch():
             assert torchresample.is_patched()
         assert torchresample.is_patched()
-        assert TF.interpolate is RF.interpolate
+        assert is_routed(TF.interpolate, "interpolate")
     assert_torch_restored()
 
 
 def test_on_off_pair():
     torchresample.patch_torch()
     torchresample.patch_torch()
-    assert torchresample.is_patched() and TF.pixel_shuffle is RF.pixel_shuffle
+    assert torchresample.is_patched() and is_routed(TF.pixel_shuffle, "pixel_shuffle")
     with torchresample.patch():
         pass
     assert torchresample.is_patched()
@@ -184,3 +192,102 @@ def test_torchresample_layers_are_unaffected():
     expected = ours(x)
     with torchresample.patch():
         assert torch.equal(ours(x), expected)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Module-level bindings (Note [patching module bindings]): names libraries bound to torch's functions at import.
+
+
+def make_module(name: str, source: str):
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    exec(source, module.__dict__)
+    return module
+
+
+@pytest.fixture
+def modules():
+    made = []
+    yield lambda name, source: made.append(make_module(name, source)) or made[-1]
+    for module in made:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_names_bound_before_patching_are_routed_and_restored(modules):
+    lib = modules("_bound_lib", "from torch.nn.functional import interpolate, pixel_shuffle as shuffle\n"
+                                "import torch.nn.functional as F\n")
+    x = random((1, 2, 5, 7))
+    with torchresample.patch():
+        assert is_routed(lib.interpolate, "interpolate") and is_routed(lib.shuffle, "pixel_shuffle")
+        assert lib.F is TF
+        with OpRecorder() as recorder:
+            lib.interpolate(x, scale_factor=2, mode="bilinear")
+        assert recorder.namespaces == {"torchresample"}
+    assert lib.interpolate is TORCH_FUNCTIONS["interpolate"] and lib.shuffle is TORCH_FUNCTIONS["pixel_shuffle"]
+
+
+def test_names_bound_while_patched_are_restored(modules):
+    with torchresample.patch():
+        lib = modules("_late_lib", "from torch.nn.functional import interpolate\n")
+        assert is_routed(lib.interpolate, "interpolate")
+    assert lib.interpolate is TORCH_FUNCTIONS["interpolate"]
+
+
+def test_names_bound_to_torchresample_are_left_alone(modules):
+    lib = modules("_user_lib", "from torchresample import interpolate\n")
+    with torchresample.patch():
+        assert lib.interpolate is RF.interpolate
+    assert lib.interpolate is RF.interpolate
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
+def test_routed_functions_script_and_compile_like_ours():
+    with torchresample.patch():
+        fn = TF.interpolate
+
+        def resize(x):
+            return fn(x, scale_factor=2.0, mode="bilinear")
+
+        x = random((1, 1, 4, 5))
+        eager = resize(x)
+        assert torch.equal(torch.compile(resize, backend="eager", fullgraph=True)(x), eager)
+        scripted = torch.jit.script(nn.Upsample(scale_factor=2.0, mode="bilinear"))
+        assert torch.equal(scripted(x), eager)
+
+
+def photo(seed=0):
+    """A uint8 CHW image as torchvision gets it from a decoder (a permuted HWC buffer)."""
+    hwc = torch.randint(0, 256, (90, 120, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
+    return hwc.permute(2, 0, 1)
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+@pytest.mark.parametrize("make", [
+    lambda T: T.Resize(40, antialias=True),
+    lambda T: T.Resize((33, 47), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+    lambda T: T.Resize(200, interpolation=T.InterpolationMode.NEAREST),
+    lambda T: T.RandomResizedCrop(32, antialias=True),
+], ids=["resize-bilinear", "resize-bicubic", "resize-nearest", "random-resized-crop"])
+def test_torchvision_transforms_are_routed(api, make):
+    pytest.importorskip("torchvision")
+    from torchvision import transforms as v1
+    from torchvision.transforms import v2
+
+    T = v1 if api == "v1" else v2
+    transform = make(T)
+    for image in (photo(), photo().float()):
+        torch.manual_seed(3)
+        expected = transform(image)
+        torch.manual_seed(3)
+        with torchresample.patch():
+            with OpRecorder() as recorder:
+                actual = transform(image)
+        assert "torchresample" in recorder.namespaces, (api, image.dtype)
+        assert actual.shape == expected.shape and actual.dtype == expected.dtype
+        if image.dtype == torch.uint8:
+            assert (actual.int() - expected.int()).abs().max() <= 1
+        else:
+            torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-3)
+        with OpRecorder() as recorder:
+            transform(image)
+        assert "torchresample" not in recorder.namespaces

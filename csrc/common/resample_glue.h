@@ -65,19 +65,24 @@ std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filte
 using AxisScales = c10::SmallVector<double, 3>;
 AxisScales axis_scales(at::ArrayRef<double> scales, int64_t spatial);
 
-// One resample or resample_backward call, checked and laid out for a kernel of either device: the source
-// contiguous in its suggested memory format, the result allocated in the same format (torch's choice), and
-// what the plans need.
+// One resample or resample_backward call, checked and laid out for a kernel of either device: the source and
+// the result contiguous in the engine's layout (Note [layout by strides]), and what the plans need.
 struct ResampleCall {
   Filter filter;
   bool align_corners;
   bool antialias;
   bool backward;
+  bool channels_last_kernel;         // torch's CPU nearest takes its channels-last kernel (Note [nearest index])
   AxisScales scales;
-  at::Tensor source;          // input, or grad_output
-  at::Tensor result;          // output, or grad_input (may be empty: then there is nothing to do)
-  ResampleGeometry geometry;  // what the kernel maps, source -> result
-  ResampleGeometry forward;   // the forward op's extents, which the plans describe
+  at::MemoryFormat layout;           // the engine's: source, result and geometry are in it
+  at::MemoryFormat returned_layout;  // torch's: the source's suggested memory format
+  at::Tensor source;                 // input, or grad_output
+  at::Tensor result;                 // output, or grad_input (may be empty: then there is nothing to do)
+  ResampleGeometry geometry;         // what the kernel maps, source -> result
+  ResampleGeometry forward;          // the forward op's extents, which the plans describe
+
+  // The result in torch's memory format: `result` itself, or converted to it.
+  at::Tensor returned() const;
 };
 
 ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,

@@ -101,7 +101,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
                         bool align_corners, at::ArrayRef<double> scales, bool antialias) {
   const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
   if (call.result.numel() == 0) {
-    return call.result;
+    return call.returned();
   }
   const ResampleGeometry& g = call.geometry;
   const bool nearest = call.filter == Filter::Nearest || call.filter == Filter::NearestExact;
@@ -115,7 +115,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
     } else {
       resample_uint8_volume(call, plans);
     }
-    return call.result;
+    return call.returned();
   }
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
@@ -129,21 +129,21 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
       resample_rows<scalar_t, acc_t>(src, dst, g, plans);
     }
   });
-  return call.result;
+  return call.returned();
 }
 
 at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
                                  bool align_corners, at::ArrayRef<double> scales, bool antialias) {
   const ResampleCall call = prepare_resample_backward(grad_output, input_size, filter, align_corners, scales, antialias);
   if (call.result.numel() == 0) {
-    return call.result;
+    return call.returned();
   }
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cpu", [&] {
     using acc_t = acc_type<scalar_t>;
     resample_rows<scalar_t, acc_t>(call.source.const_data_ptr<scalar_t>(), call.result.mutable_data_ptr<scalar_t>(),
                                    call.geometry, *cpu_plans<acc_t>(call));
   });
-  return call.result;
+  return call.returned();
 }
 
 }  // namespace

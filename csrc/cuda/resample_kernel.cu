@@ -543,7 +543,7 @@ at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c
     AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda",
                                     [&] { run_resample<scalar_t>(call); });
   }
-  return call.result;
+  return call.returned();
 }
 
 at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
@@ -554,7 +554,7 @@ at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda",
                                     [&] { run_resample<scalar_t>(call); });
   }
-  return call.result;
+  return call.returned();
 }
 
 }  // namespace
