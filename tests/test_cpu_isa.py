@@ -1,6 +1,6 @@
-"""Both compiled copies of the CPU row engine (Note [cpu isa]): the portable one, forced by
-TORCHRESAMPLE_CPU_ISA=baseline in a subprocess, matches torch and the default (AVX2 where available) copy,
-and bit for bit on uint8 (Note [fixed-point uint8])."""
+"""The compiled copies of the CPU row engine (Note [cpu isa]): the portable one and the AVX2 one, forced by
+TORCHRESAMPLE_CPU_ISA=baseline / avx2 in a subprocess, match torch and the default copy (the widest the CPU runs:
+AVX-512 for uint8 where available), and bit for bit on uint8 (Note [fixed-point uint8])."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ out = []
 for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
                   ((2, 70, 9, 13), dict(size=(6, 20), mode="bicubic")),
                   ((1, 3, 40, 50), dict(size=(7, 9), mode="bicubic", antialias=True)),
+                  # H downscales of uint8 run H first (Note [uint8 pass order]): 1, 3 and 5 channels per pixel.
+                  ((1, 3, 120, 90), dict(size=(20, 30), mode="bilinear", antialias=True)),
+                  ((2, 5, 64, 48), dict(size=(9, 40), mode="bilinear", antialias=True)),
                   ((2, 3, 5, 6, 7), dict(size=(9, 4, 11), mode="trilinear")),
                   ((2, 4, 33), dict(size=8, mode="area"))]:
     for cl in (False, True):
@@ -52,6 +55,7 @@ def _run(tmp_path: Path, isa: str | None) -> list:
 
 
 def test_baseline_engine_matches_torch_and_default(tmp_path: Path):
-    baseline, default = _run(tmp_path, "baseline"), _run(tmp_path, None)
-    for a, b in zip(baseline, default):
-        torch.testing.assert_close(a, b)
+    baseline, avx2, default = _run(tmp_path, "baseline"), _run(tmp_path, "avx2"), _run(tmp_path, None)
+    for a, b, c in zip(baseline, avx2, default):
+        torch.testing.assert_close(a, c)
+        torch.testing.assert_close(b, c)

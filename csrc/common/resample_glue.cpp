@@ -195,7 +195,8 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
     return {NearestKernel::kCuda};
   }
   const int64_t spatial = static_cast<int64_t>(c.scales.size());
-  // torch's indexed kernels: channels-last input of 4+ channels, 2-D outputs of at most 128 rows plus columns, and every backward.
+  // torch's indexed kernels: channels-last input of 4+ channels, 2-D outputs of at most 128 rows plus columns,
+  // and every backward.
   const bool small_2d = spatial == 2 && c.forward.out[1] + c.forward.out[2] <= 128;
   if (c.backward || (spatial > 1 && c.channels_last_kernel) || small_2d) {
     return {NearestKernel::kIndexed};

@@ -17,7 +17,8 @@ namespace torchresample {
 // become int16 w * 2^shift, and a pass sums int16 x int16 products in int32 (AVX2 madd: 16 per instruction,
 // against 8 float FMAs after two conversions). The shift is the largest whose weights fit int16 and whose
 // sums, with the rounding half, cannot overflow int32 for the pass's source values. Every pass rounds half up.
-// Two passes, W then H (torch's order) through an int16 intermediate row:
+// Two passes through an int16 intermediate row, W then H (torch's order) or H then W for linear and area where
+// that costs less (Note [uint8 pass order]):
 //  * cubic and Lanczos round and saturate the intermediate to 0..255, which clips their overshoot as torch
 //    does (Note [uint8 passes]);
 //  * linear and area keep 7 fraction bits in it (at most 255 * 128 < 2^15), so the result is rounded once.

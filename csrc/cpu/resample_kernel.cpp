@@ -15,18 +15,21 @@
 
 namespace torchresample {
 
-bool use_avx2_engine() {
+CpuIsa cpu_isa() {
 #ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
-  static const bool use = [] {
-    const char* isa = std::getenv("TORCHRESAMPLE_CPU_ISA");
-    if (isa != nullptr && std::strcmp(isa, "baseline") == 0) {
-      return false;
+  static const CpuIsa isa = [] {
+    const char* cap = std::getenv("TORCHRESAMPLE_CPU_ISA");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512vl");
+    if ((cap != nullptr && std::strcmp(cap, "baseline") == 0) || !avx2) {
+      return CpuIsa::kBaseline;
     }
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return (cap != nullptr && std::strcmp(cap, "avx2") == 0) || !avx512 ? CpuIsa::kAvx2 : CpuIsa::kAvx512;
   }();
-  return use;
+  return isa;
 #else
-  return false;
+  return CpuIsa::kBaseline;
 #endif
 }
 

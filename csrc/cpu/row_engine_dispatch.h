@@ -9,10 +9,11 @@ namespace torchresample {
 
 // Note [cpu isa]
 // The build targets baseline x86-64 so that one wheel runs anywhere, but the row engine is compiled twice:
-// portable (baseline) and for AVX2+FMA (avx2, x86-64 only), each in its own namespace so the two copies never
-// share a symbol. The first call picks avx2 when the CPU has both features; TORCHRESAMPLE_CPU_ISA=baseline
-// forces the portable copy (the tests compare the two). Results may differ in the last bits (fused
-// multiply-add), as torch's own CPU_CAPABILITY kernels do.
+// portable (baseline) and for AVX2+FMA (avx2, x86-64 only), each in its own namespace so the copies never share
+// a symbol; its uint8 engine a third time, for AVX-512 F/BW/VL (avx512). The first call picks the widest copy the
+// CPU runs; TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float results
+// may differ in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8 results are
+// the same bits in every copy.
 #define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                                  \
   namespace isa {                                                                                              \
   template <typename scalar_t, typename acc_t>                                                                 \
@@ -29,10 +30,18 @@ TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TORCHRESAMPLE_HAS_AVX2_ENGINE 1
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(avx2)
+namespace avx512 {
+void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
+                const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate);
+}
 #endif
 
-// Whether this process uses the AVX2 copy of the row engine.
-bool use_avx2_engine();
+// The copies of the row engine this process uses (TORCHRESAMPLE_CPU_ISA=baseline|avx2 caps the choice).
+enum class CpuIsa : int8_t { kBaseline, kAvx2, kAvx512 };
+CpuIsa cpu_isa();
+inline bool use_avx2_engine() {
+  return cpu_isa() >= CpuIsa::kAvx2;
+}
 
 template <typename scalar_t, typename acc_t>
 void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
@@ -60,6 +69,9 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
 inline void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
                        const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate) {
 #ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
+  if (cpu_isa() == CpuIsa::kAvx512) {
+    return avx512::uint8_rows(in, out, g, plans, clip_intermediate);
+  }
   if (use_avx2_engine()) {
     return avx2::uint8_rows(in, out, g, plans, clip_intermediate);
   }
