@@ -113,8 +113,13 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
     const Plans<float>& plans = *cached;
     const bool rounded_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
     if (plans[0].is_identity() && (!rounded_mid || fixed_point_w_pass_is_exact(plans[2]))) {
-      uint8_rows(call.source.const_data_ptr<uint8_t>(), call.result.mutable_data_ptr<uint8_t>(), g, plans,
-                 rounded_mid);
+      // A channels-last engine under a contiguous result (Note [layout by strides]) stores torch's result
+      // directly; call.result, allocated in the engine's layout, is then never touched.
+      const bool planar = call.layout != call.returned_layout && call.returned_layout == at::MemoryFormat::Contiguous;
+      at::Tensor out = planar ? empty_output(call.result.sizes(), call.result.options()) : call.result;
+      uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, rounded_mid,
+                 planar);
+      return planar ? out : call.returned();
     } else {
       resample_uint8_volume(call, plans);
     }

@@ -23,7 +23,7 @@ namespace torchresample {
   void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                              \
                     const std::array<AxisPlan<acc_t>, 3>& plans);                                              \
   void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                                  \
-                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate);                        \
+                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out);       \
   }
 
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
@@ -32,7 +32,7 @@ TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(avx2)
 namespace avx512 {
 void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate);
+                const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out);
 }
 #endif
 
@@ -65,18 +65,19 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   baseline::nearest_rows<scalar_t, acc_t>(in, out, g, plans);
 }
 
-// Note [fixed-point uint8]: uint8 resampling along H and W (D an identity axis).
+// Note [fixed-point uint8]: uint8 resampling along H and W (D an identity axis). `planar_out`: `out` is planar
+// (N, C, D, H, W contiguous) while the source and the geometry are channels-last (Note [layout by strides]).
 inline void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate) {
+                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out) {
 #ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
   if (cpu_isa() == CpuIsa::kAvx512) {
-    return avx512::uint8_rows(in, out, g, plans, clip_intermediate);
+    return avx512::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
   }
   if (use_avx2_engine()) {
-    return avx2::uint8_rows(in, out, g, plans, clip_intermediate);
+    return avx2::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
   }
 #endif
-  baseline::uint8_rows(in, out, g, plans, clip_intermediate);
+  baseline::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
 }
 
 }  // namespace torchresample

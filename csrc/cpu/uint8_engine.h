@@ -391,10 +391,25 @@ inline bool vertical_first_pays(int64_t Hi, int64_t Ho, int64_t in_row, int64_t 
   return h_first < w_first;
 }
 
+// Output row r (plane p = n * D + d, row oh) of interleaved pixels, stored into planar (N, C, D, H, W) `out`:
+// the channels-last engine writing torch's contiguous result without a second pass over it.
+inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const ResampleGeometry& g) {
+  const int64_t C = g.channels, D = g.in[0], Ho = g.out[1], Wo = g.out[2];
+  const int64_t p = r / Ho, oh = r % Ho, n = p / D, d = p % D;
+  for (int64_t c = 0; c < C; ++c) {
+    uint8_t* __restrict dst = out + (((n * C + c) * D + d) * Ho + oh) * Wo;
+    const uint8_t* __restrict src = row + c;
+    for (int64_t ow = 0; ow < Wo; ++ow) {
+      dst[ow] = src[ow * C];
+    }
+  }
+}
+
 // Note [uint8 pass order]: each output row is the H pass of its window's input rows into an int16 row (7 fraction
 // bits), then the W pass of that row; four output rows at a time through the W pass.
 inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                                      const std::array<AxisPlan<float>, 3>& plans, const PeriodicW& periodic) {
+                                      const std::array<AxisPlan<float>, 3>& plans, const PeriodicW& periodic,
+                                      bool planar_out) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t in_row = Wi * C, mid_row = Wo * C;
   const int64_t w_step = C == 1 ? (plans[2].taps <= 8 ? 8 : 16) : (C == 3 || C == 4 ? 4 : 1);
@@ -406,6 +421,7 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
   at::parallel_for(0, g.batch * g.in[0] * Ho, grain, [&](int64_t begin, int64_t end) {
     std::vector<int16_t> mid(4 * in_row), narrow(4 * mid_row);
+    std::vector<uint8_t> row(planar_out ? mid_row : 0);
     std::vector<const uint8_t*> rows(plans[1].taps);
     std::vector<const int16_t*> pixels(fw.taps);
     for (int64_t r = begin; r < end; r += 4) {
@@ -432,7 +448,7 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
       // The W pass rounded and clamped to 0..255: narrowing is exact.
       for (int64_t j = 0; j < group; ++j) {
         const int16_t* from = dst[j];
-        uint8_t* to = out + (r + j) * mid_row;
+        uint8_t* to = planar_out ? row.data() : out + (r + j) * mid_row;
         int64_t i = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX2)
         for (; i + 16 <= mid_row; i += 16) {
@@ -441,6 +457,9 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
 #endif
         for (; i < mid_row; ++i) {
           to[i] = static_cast<uint8_t>(from[i]);
+        }
+        if (planar_out) {
+          store_planar(to, out, r + j, g);
         }
       }
     }
@@ -452,7 +471,7 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
 // Each thread walks its output rows in order and keeps the horizontal pass of the input rows their windows
 // need in a ring of plan-taps rows, so every input row is resampled along W once per thread.
 void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate) {
+                const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t planes = g.batch * g.in[0];
   const int mid_bits = clip_intermediate ? 0 : 7;
@@ -466,7 +485,7 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
   const Rounding h_round{fh.shift + mid_bits, 0, 255};
   const int64_t in_row = Wi * C, mid_row = Wo * C, ring = plans[1].taps;
   if (!clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, ring, fw.taps)) {
-    return uint8_rows_vertical_first(in, out, g, plans, periodic);
+    return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out);
   }
   const int64_t row_cost = ring * mid_row + (Hi + Ho - 1) / Ho * fw.taps * mid_row;
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
@@ -474,6 +493,7 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
     std::vector<int16_t> mid(ring * mid_row);
     std::vector<const int16_t*> rows(ring);
     std::vector<const uint8_t*> pixels(fw.taps);
+    std::vector<uint8_t> row(planar_out ? mid_row : 0);
     int64_t plane = -1, next = 0;  // next: the first input row of `plane` not yet in the ring
     for (int64_t r = begin; r < end; ++r) {
       const int64_t p = r / Ho, oh = r % Ho;
@@ -501,7 +521,12 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
       for (int64_t k = 0; k < n; ++k) {
         rows[k] = mid.data() + ((s + k) % ring) * mid_row;
       }
-      weighted_sum(rows.data(), fh.weight.data() + oh * fh.taps, n, mid_row, out + r * mid_row, h_round);
+      if (planar_out) {
+        weighted_sum(rows.data(), fh.weight.data() + oh * fh.taps, n, mid_row, row.data(), h_round);
+        store_planar(row.data(), out, r, g);
+      } else {
+        weighted_sum(rows.data(), fh.weight.data() + oh * fh.taps, n, mid_row, out + r * mid_row, h_round);
+      }
     }
   });
 }
