@@ -10,7 +10,10 @@ run this in a Pillow-SIMD venv to time Pillow-SIMD), libvips' ``resize`` (pyvips
 lanczos3) and OpenCV's ``cv2.resize`` (INTER_AREA for downscales, INTER_CUBIC for the upscale: its nearest
 equivalents, not the same filter). Times are the median of interleaved rounds, in one process, at each thread count.
 
+    pip install opencv-python-headless==5.0.0.93 pyvips==3.2.0 pyvips-binary==8.18.7   # the peers used on 2026-12-03
     python benchmarks/photos.py --threads 1,2 --out benchmarks/results/<date>-photos
+
+A peer that is not importable is left out.
 """
 
 from __future__ import annotations

@@ -64,82 +64,95 @@ struct RoundingVec {
 };
 
 // Two taps' weights side by side in each 32-bit lane, the operand madd pairs with interleaved sources.
+inline int32_t pair_bits(int16_t a, int16_t b) {
+  return static_cast<int32_t>(static_cast<uint16_t>(a) | (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
+}
 inline __m256i weight_pair(int16_t a, int16_t b) {
-  return _mm256_set1_epi32(static_cast<int32_t>(static_cast<uint16_t>(a) | (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16)));
+  return _mm256_set1_epi32(pair_bits(a, b));
 }
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX2)
-// B blocks of 16 values of weighted_sum at i: madd on (row k, row k+1) interleaved (unpacklo takes elements 0-3
-// and 8-11, unpackhi 4-7 and 12-15, and packs_epi32(lo, hi) puts them back in order). An odd last tap pairs with
-// itself at weight 0. Four blocks share each pair's weights and row pointers.
-template <int B, typename src_t, typename dst_t>
-inline void weighted_blocks(const src_t* const* rows, const int16_t* w, int64_t n, int64_t i, dst_t* dst,
-                            const RoundingVec& rounding) {
-  __m256i lo[B], hi[B];
-  for (int b = 0; b < B; ++b) {
-    lo[b] = hi[b] = rounding.half;
+// The vector width weighted_blocks runs at: 16 int16 values in 256 bits (AVX2), 32 in 512 bits (AVX-512).
+struct Lanes256 {
+  using reg = __m256i;
+  static constexpr int64_t kWidth = 16;
+  RoundingVec rounding;
+  explicit Lanes256(const Rounding& r) : rounding(r) {}
+  reg start() const { return rounding.half; }
+  static reg pair(int16_t a, int16_t b) { return weight_pair(a, b); }
+  template <typename src_t>
+  static reg load(const src_t* p) { return load16(p); }
+  static reg madd_lo(reg acc, reg x, reg y, reg w) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_unpacklo_epi16(x, y), w));
   }
-  for (int64_t k = 0; k < n; k += 2) {
-    const bool pair = k + 1 < n;
-    const __m256i wk = weight_pair(w[k], pair ? w[k + 1] : 0);
-    const src_t* ra = rows[k] + i;
-    const src_t* rb = rows[pair ? k + 1 : k] + i;
-    for (int b = 0; b < B; ++b) {
-      const __m256i x = load16(ra + 16 * b), y = load16(rb + 16 * b);
-      lo[b] = _mm256_add_epi32(lo[b], _mm256_madd_epi16(_mm256_unpacklo_epi16(x, y), wk));
-      hi[b] = _mm256_add_epi32(hi[b], _mm256_madd_epi16(_mm256_unpackhi_epi16(x, y), wk));
-    }
+  static reg madd_hi(reg acc, reg x, reg y, reg w) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_unpackhi_epi16(x, y), w));
   }
-  for (int b = 0; b < B; ++b) {
-    store16(dst + i + 16 * b, _mm256_packs_epi32(rounding(lo[b]), rounding(hi[b])));
-  }
-}
+  template <typename dst_t>
+  void store(dst_t* p, reg lo, reg hi) const { store16(p, _mm256_packs_epi32(rounding(lo), rounding(hi))); }
+};
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-inline __m512i load32(const uint8_t* p) {
-  return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-inline __m512i load32(const int16_t* p) {
-  return _mm512_loadu_si512(p);
-}
-inline void store32(int16_t* p, __m512i v) {
-  _mm512_storeu_si512(p, v);
-}
-inline void store32(uint8_t* p, __m512i v) {  // v is already clamped to 0..255
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi16_epi8(v));
-}
+struct Lanes512 {
+  using reg = __m512i;
+  static constexpr int64_t kWidth = 32;
+  reg half, lo_bound, hi_bound;
+  __m128i shift;
+  explicit Lanes512(const Rounding& r)
+      : half(_mm512_set1_epi32(int32_t(1) << (r.shift - 1))),
+        lo_bound(_mm512_set1_epi32(r.lo)),
+        hi_bound(_mm512_set1_epi32(r.hi)),
+        shift(_mm_cvtsi32_si128(r.shift)) {}
+  reg start() const { return half; }
+  static reg pair(int16_t a, int16_t b) { return _mm512_set1_epi32(pair_bits(a, b)); }
+  static reg load(const uint8_t* p) {
+    return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static reg load(const int16_t* p) { return _mm512_loadu_si512(p); }
+  static reg madd_lo(reg acc, reg x, reg y, reg w) {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_unpacklo_epi16(x, y), w));
+  }
+  static reg madd_hi(reg acc, reg x, reg y, reg w) {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_unpackhi_epi16(x, y), w));
+  }
+  reg finish(reg sum) const {
+    return _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(sum, shift), lo_bound), hi_bound);
+  }
+  void store(int16_t* p, reg lo, reg hi) const { _mm512_storeu_si512(p, _mm512_packs_epi32(finish(lo), finish(hi))); }
+  void store(uint8_t* p, reg lo, reg hi) const {  // finished values are 0..255: the narrowing is exact
+    const __m256i bytes = _mm512_cvtepi16_epi8(_mm512_packs_epi32(finish(lo), finish(hi)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bytes);
+  }
+};
+#endif
 
-// weighted_blocks in 512-bit vectors: B blocks of 32 values (unpack, madd and packs work within 128-bit lanes,
-// so the order comes back as in the 256-bit form).
-template <int B, typename src_t, typename dst_t>
-inline void weighted_blocks512(const src_t* const* rows, const int16_t* w, int64_t n, int64_t i, dst_t* dst,
-                               const Rounding& r) {
-  const __m512i half = _mm512_set1_epi32(int32_t(1) << (r.shift - 1));
-  const __m512i lo_bound = _mm512_set1_epi32(r.lo), hi_bound = _mm512_set1_epi32(r.hi);
-  const __m128i shift = _mm_cvtsi32_si128(r.shift);
-  __m512i lo[B], hi[B];
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+// B blocks of Lanes::kWidth values of weighted_sum at i: madd on (row k, row k+1) interleaved (unpacklo takes
+// elements 0-3 of each 128-bit lane, unpackhi 4-7, and packs_epi32(lo, hi) puts them back in order). An odd last
+// tap pairs with itself at weight 0. The blocks share each pair's weights and row pointers.
+template <int B, typename Lanes, typename src_t, typename dst_t>
+inline void weighted_blocks(const Lanes& v, const src_t* const* rows, const int16_t* w, int64_t n, int64_t i,
+                            dst_t* dst) {
+  using reg = typename Lanes::reg;
+  reg lo[B], hi[B];
   for (int b = 0; b < B; ++b) {
-    lo[b] = hi[b] = half;
+    lo[b] = hi[b] = v.start();
   }
   for (int64_t k = 0; k < n; k += 2) {
     const bool pair = k + 1 < n;
-    const __m512i wk = _mm512_set1_epi32(static_cast<int32_t>(
-        static_cast<uint16_t>(w[k]) | (static_cast<uint32_t>(static_cast<uint16_t>(pair ? w[k + 1] : 0)) << 16)));
+    const reg wk = Lanes::pair(w[k], pair ? w[k + 1] : 0);
     const src_t* ra = rows[k] + i;
     const src_t* rb = rows[pair ? k + 1 : k] + i;
     for (int b = 0; b < B; ++b) {
-      const __m512i x = load32(ra + 32 * b), y = load32(rb + 32 * b);
-      lo[b] = _mm512_add_epi32(lo[b], _mm512_madd_epi16(_mm512_unpacklo_epi16(x, y), wk));
-      hi[b] = _mm512_add_epi32(hi[b], _mm512_madd_epi16(_mm512_unpackhi_epi16(x, y), wk));
+      const reg x = Lanes::load(ra + Lanes::kWidth * b), y = Lanes::load(rb + Lanes::kWidth * b);
+      lo[b] = Lanes::madd_lo(lo[b], x, y, wk);
+      hi[b] = Lanes::madd_hi(hi[b], x, y, wk);
     }
   }
-  const auto finish_vec = [&](__m512i sum) {
-    return _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(sum, shift), lo_bound), hi_bound);
-  };
   for (int b = 0; b < B; ++b) {
-    store32(dst + i + 32 * b, _mm512_packs_epi32(finish_vec(lo[b]), finish_vec(hi[b])));
+    v.store(dst + i + Lanes::kWidth * b, lo[b], hi[b]);
   }
 }
 #endif
@@ -151,20 +164,21 @@ void weighted_sum(const src_t* const* rows, const int16_t* w, int64_t n, int64_t
                   const Rounding& r) {
   int64_t i = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX512)
+  const Lanes512 wide(r);
   for (; i + 128 <= len; i += 128) {
-    weighted_blocks512<4>(rows, w, n, i, dst, r);
+    weighted_blocks<4>(wide, rows, w, n, i, dst);
   }
   for (; i + 32 <= len; i += 32) {
-    weighted_blocks512<1>(rows, w, n, i, dst, r);
+    weighted_blocks<1>(wide, rows, w, n, i, dst);
   }
 #endif
 #if defined(TORCHRESAMPLE_ISA_AVX2)
-  const RoundingVec rounding(r);
+  const Lanes256 lanes(r);
   for (; i + 64 <= len; i += 64) {
-    weighted_blocks<4>(rows, w, n, i, dst, rounding);
+    weighted_blocks<4>(lanes, rows, w, n, i, dst);
   }
   for (; i + 16 <= len; i += 16) {
-    weighted_blocks<1>(rows, w, n, i, dst, rounding);
+    weighted_blocks<1>(lanes, rows, w, n, i, dst);
   }
 #endif
   for (; i < len; ++i) {
