@@ -39,6 +39,9 @@ for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
             got = torchresample.interpolate(u8, **kw)
             assert (got.int() - F.interpolate(u8, **kw).int()).abs().max() <= 1
             out.append(got)  # integer arithmetic: the two engines must agree bit for bit
+# A decoded photo's view, resized into torch's contiguous result (Note [layout by strides]: stored planar).
+hwc = (torch.rand(90, 140, 3) * 255).to(torch.uint8)
+out.append(torchresample.interpolate(hwc.permute(2, 0, 1)[None], size=(30, 50), mode="bilinear", antialias=True))
 torch.save(out, __import__("sys").argv[1])
 """
 

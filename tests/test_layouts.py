@@ -34,8 +34,9 @@ def rand(shape, dtype, device) -> torch.Tensor:
 def canonical(view: torch.Tensor, family: str, result_numel: int) -> torch.Tensor:
     """The family's canonical tensor: the same values, freshly allocated in the layout the engine reads it in."""
     channels_last = channels_last_format(view.dim())
-    if family == "hwc_view":
-        # Read in place when the result is the smaller side; otherwise copied into torch's (contiguous) format.
+    if family in ("hwc_view", "cropped_hwc_view"):
+        # Read in place (a crop: copied as it is interleaved) when the result is the smaller side; otherwise copied
+        # into torch's (contiguous) format.
         layout = channels_last if result_numel < view.numel() else torch.contiguous_format
     elif family == "cropped_channels_last":
         layout = channels_last
@@ -49,6 +50,9 @@ def family_view(family: str, spatial: Tuple[int, ...], dtype, device) -> torch.T
     c = CHANNELS
     if family == "hwc_view":  # torch.from_numpy(hwc).permute(2, 0, 1)[None]: batch stride C
         return rand((*spatial, c), dtype, device).movedim(-1, 0).unsqueeze(0)
+    if family == "cropped_hwc_view":  # a crop of a decoded photo's view: interleaved, row pitch wider than the row
+        wider = rand((*[s + 3 for s in spatial], c), dtype, device).movedim(-1, 0).unsqueeze(0)
+        return wider[(slice(None), slice(None)) + tuple(slice(1, 1 + s) for s in spatial)]
     if family == "unsqueezed_chw":
         return rand((c, *spatial), dtype, device).unsqueeze(0)
     if family == "cropped_channels_last":  # a crop: row pitch wider than the row
@@ -68,8 +72,8 @@ def family_view(family: str, spatial: Tuple[int, ...], dtype, device) -> torch.T
     raise ValueError(family)
 
 
-FAMILIES = ["hwc_view", "unsqueezed_chw", "cropped_channels_last", "cropped_contiguous", "size1_odd_strides",
-            "expanded_channels"]
+FAMILIES = ["hwc_view", "cropped_hwc_view", "unsqueezed_chw", "cropped_channels_last", "cropped_contiguous",
+            "size1_odd_strides", "expanded_channels"]
 
 
 def torch_format_strides(view: torch.Tensor, size) -> Tuple[int, ...]:

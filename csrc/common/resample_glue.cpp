@@ -132,17 +132,21 @@ at::MemoryFormat channels_last_format(int64_t dim) {
 // a source into the suggested format cost a 1080p photo 2.7 ms before a 0.5 ms resize. So the engine reads the
 // source in the layout it is contiguous in (is_contiguous ignores size-1 dimensions: the strides of the dimensions
 // larger than 1 decide), and only a source contiguous in neither layout (a crop, an expanded channel) is copied,
-// into the suggested format. The result keeps torch's format; when it differs from the engine's layout, the
-// smaller side is converted: the result after the kernel (a downscale reads the photo in place), or the source
-// before it. The bits are those of the engine's layout (layouts may round floats differently; uint8 and nearest
-// are the same bits in every layout).
+// into the layout its strides follow (a crop of a photo view into channels-last). The result keeps torch's
+// format; when it differs from the engine's layout, the smaller side is converted: the result after the kernel (a
+// downscale reads the photo in place), or the source before it. The bits are those of the engine's layout
+// (layouts may round floats differently; uint8 and nearest are the same bits in every layout).
 at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat returned, int64_t result_numel) {
   if (source.dim() < 4 || source.is_contiguous(returned)) {
     return returned;
   }
-  const auto other =
-      returned == at::MemoryFormat::Contiguous ? channels_last_format(source.dim()) : at::MemoryFormat::Contiguous;
-  return source.is_contiguous(other) && result_numel < source.numel() ? other : returned;
+  const bool to_channels_last = returned == at::MemoryFormat::Contiguous;
+  const auto other = to_channels_last ? channels_last_format(source.dim()) : at::MemoryFormat::Contiguous;
+  // A source contiguous in neither layout is copied: a crop of an image view (channels interleaved, the channel
+  // stride the smallest) into channels-last, a row copy, rather than transposed into the suggested format.
+  const bool interleaved = to_channels_last && source.size(1) > 1 && source.size(-1) > 1 && source.stride(1) > 0 &&
+                           source.stride(1) < source.stride(-1);
+  return (source.is_contiguous(other) || interleaved) && result_numel < source.numel() ? other : returned;
 }
 
 // What both directions share: the call's options, the layouts (Note [layout by strides]), the source in the

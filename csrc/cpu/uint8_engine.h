@@ -407,13 +407,52 @@ inline bool vertical_first_pays(int64_t Hi, int64_t Ho, int64_t in_row, int64_t 
 
 // Output row r (plane p = n * D + d, row oh) of interleaved pixels, stored into planar (N, C, D, H, W) `out`:
 // the channels-last engine writing torch's contiguous result without a second pass over it.
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+// Sixteen RGB pixels (48 bytes) into their three planes: each plane's bytes gathered by pshufb from the three
+// 16-byte parts, a mask per (channel, part) with -1 where the part does not hold the byte.
+struct RgbToPlanes {
+  __m128i mask[3][3];
+  RgbToPlanes() {
+    for (int c = 0; c < 3; ++c) {
+      for (int part = 0; part < 3; ++part) {
+        alignas(16) int8_t m[16];
+        for (int k = 0; k < 16; ++k) {
+          const int byte = 3 * k + c;
+          m[k] = byte / 16 == part ? static_cast<int8_t>(byte % 16) : -1;
+        }
+        mask[c][part] = _mm_load_si128(reinterpret_cast<const __m128i*>(m));
+      }
+    }
+  }
+  __m128i plane(int c, __m128i a, __m128i b, __m128i d) const {
+    return _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, mask[c][0]), _mm_shuffle_epi8(b, mask[c][1])),
+                        _mm_shuffle_epi8(d, mask[c][2]));
+  }
+};
+#endif
+
 inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const ResampleGeometry& g) {
   const int64_t C = g.channels, D = g.in[0], Ho = g.out[1], Wo = g.out[2];
   const int64_t p = r / Ho, oh = r % Ho, n = p / D, d = p % D;
+  const auto plane = [&](int64_t c) { return out + (((n * C + c) * D + d) * Ho + oh) * Wo; };
+  int64_t begin = 0;
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+  if (C == 3) {
+    static const RgbToPlanes split;
+    uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
+    for (; begin + 16 <= Wo; begin += 16) {
+      const auto* px = reinterpret_cast<const __m128i*>(row + 3 * begin);
+      const __m128i a = _mm_loadu_si128(px), b = _mm_loadu_si128(px + 1), e = _mm_loadu_si128(px + 2);
+      for (int c = 0; c < 3; ++c) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(planes[c] + begin), split.plane(c, a, b, e));
+      }
+    }
+  }
+#endif
   for (int64_t c = 0; c < C; ++c) {
-    uint8_t* __restrict dst = out + (((n * C + c) * D + d) * Ho + oh) * Wo;
+    uint8_t* __restrict dst = plane(c);
     const uint8_t* __restrict src = row + c;
-    for (int64_t ow = 0; ow < Wo; ++ow) {
+    for (int64_t ow = begin; ow < Wo; ++ow) {
       dst[ow] = src[ow * C];
     }
   }
