@@ -18,6 +18,9 @@ out = []
 for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
                   ((2, 70, 9, 13), dict(size=(6, 20), mode="bicubic")),
                   ((1, 3, 40, 50), dict(size=(7, 9), mode="bicubic", antialias=True)),
+                  # Upscales keep 7 fraction bits in the clipped intermediate (Note [fixed-point uint8]).
+                  ((1, 3, 16, 20), dict(size=(50, 70), mode="bicubic")),
+                  ((2, 1, 16, 20), dict(size=(48, 60), mode="bicubic", antialias=True)),
                   # H downscales of uint8 run H first (Note [uint8 pass order]): 1, 3 and 5 channels per pixel.
                   ((1, 3, 120, 90), dict(size=(20, 30), mode="bilinear", antialias=True)),
                   ((2, 5, 64, 48), dict(size=(9, 40), mode="bilinear", antialias=True)),

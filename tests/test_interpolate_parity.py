@@ -334,6 +334,22 @@ def test_uint8_channel_counts(channels, layout):
                 check_uint8(x, ours(x, size=size, **kwargs), mode, kwargs, dict(size=size), label)
 
 
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_uint8_sharp_upscales_of_hard_edges(channels):
+    """uint8 cubic and Lanczos upscales keep 7 fraction bits in their clipped intermediate (Note [fixed-point
+    uint8]): on black-and-white edges, where every window overshoots and the clip decides, still within 1 of the
+    two-pass float result and within torch's bound of its uint8 kernel."""
+    torch.manual_seed(channels)
+    for (h, w), size in [((12, 17), (40, 51)), ((20, 20), (60, 60)), ((31, 9), (47, 30)), ((16, 24), (17, 25))]:
+        for layout in ("contiguous", "channels_last"):
+            x = make_input([1, channels, h, w], torch.uint8, layout)
+            x = torch.where(x > 127, 255, 0).to(torch.uint8)
+            for mode, antialias in [("bicubic", False), ("bicubic", True), ("lanczos", True)]:
+                kwargs = dict(mode=mode, antialias=antialias)
+                label = f"{mode} aa={antialias} {layout} C={channels} {(h, w)}->{size} (edges)"
+                check_uint8(x, ours(x, size=size, **kwargs), mode, kwargs, dict(size=size), label)
+
+
 def test_uint8_random_geometries():
     """uint8 on seeded random geometries (sizes 1-70, extreme downscales, 1-D and 2-D, every layout the engine
     sees, channel counts with and without a vector path) against the float64 references; 1-D must equal the 2-D

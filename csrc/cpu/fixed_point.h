@@ -19,8 +19,11 @@ namespace torchresample {
 // sums, with the rounding half, cannot overflow int32 for the pass's source values. Every pass rounds half up.
 // Two passes through an int16 intermediate row, W then H (torch's order) or H then W for linear and area where
 // that costs less (Note [uint8 pass order]):
-//  * cubic and Lanczos round and saturate the intermediate to 0..255, which clips their overshoot as torch
-//    does (Note [uint8 passes]);
+//  * cubic and Lanczos saturate the intermediate to 0..255, which clips their overshoot as torch does (Note
+//    [uint8 passes]). Where their W weights stay under 1/4 (fixed_point_w_pass_is_exact) it is rounded to an
+//    integer, as torch's; sharper W passes (upscales) keep 7 fraction bits in it instead, so no weight error can
+//    flip its rounding: the result stays within 1 of the two-pass float result (the vertical pass moves it by
+//    at most half its absolute weight sum, under 0.7 for every filter);
 //  * linear and area keep 7 fraction bits in it (at most 255 * 128 < 2^15), so the result is rounded once.
 // Integer sums are exact and order-free: the AVX2 and portable copies give the same bits.
 struct FixedPlan {
@@ -68,10 +71,10 @@ inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_
   return f;
 }
 
-// Whether the W pass of a cubic or Lanczos plan may run in fixed point: its intermediate is rounded to an
-// integer, and a weight near 1 (interpolating, not antialiasing) leaves int16 only 14 fraction bits, whose
-// error flips that rounding often enough for the vertical pass to add flips up to 2 away from the float
-// result. Windows whose weights stay under 1/4 (downscales by 4 and more: image thumbnails) keep 17+ bits.
+// Whether the W pass of a cubic or Lanczos plan may round its intermediate to an integer in fixed point: a weight
+// near 1 (interpolating, not antialiasing) leaves int16 only 14 fraction bits, whose error flips that rounding
+// often enough for the vertical pass to add flips up to 2 away from the float result. Windows whose weights stay
+// under 1/4 (downscales by 4 and more: image thumbnails) keep 17+ bits.
 inline bool fixed_point_w_pass_is_exact(const AxisPlan<float>& p) {
   for (int64_t o = 0; o < p.out_size; ++o) {
     for (int64_t k = 0; k < p.count[o]; ++k) {

@@ -6,6 +6,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/core/Tensor.h>
+#include <c10/util/strides.h>
 #include <torch/library.h>
 
 #include <algorithm>
@@ -78,9 +79,8 @@ std::shared_ptr<const Plans<T>> cpu_plans(const ResampleCall& call) {
   return plans;
 }
 
-// uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel), and
-// cubic/Lanczos W passes too sharp for fixed point (fixed_point_w_pass_is_exact). Note [uint8 passes]: for
-// cubic and Lanczos, W into a uint8 intermediate first, then D and H.
+// uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel). Note
+// [uint8 passes]: for cubic and Lanczos, W into a uint8 intermediate first, then D and H.
 void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<float>, 3>& plans) {
   const ResampleGeometry& g = call.geometry;
   const uint8_t* src = call.source.const_data_ptr<uint8_t>();
@@ -111,13 +111,14 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   if (input.scalar_type() == at::kByte && !nearest) {
     const auto cached = cpu_plans<float>(call);
     const Plans<float>& plans = *cached;
-    const bool rounded_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
-    if (plans[0].is_identity() && (!rounded_mid || fixed_point_w_pass_is_exact(plans[2]))) {
+    const bool clipped_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
+    if (plans[0].is_identity()) {
       // A channels-last engine under a contiguous result (Note [layout by strides]) stores torch's result
-      // directly; call.result, allocated in the engine's layout, is then never touched.
+      // directly, into call.result's storage (the same bytes) viewed contiguous.
       const bool planar = call.layout != call.returned_layout && call.returned_layout == at::MemoryFormat::Contiguous;
-      at::Tensor out = planar ? empty_output(call.result.sizes(), call.result.options()) : call.result;
-      uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, rounded_mid,
+      const at::IntArrayRef sizes = call.result.sizes();
+      at::Tensor out = planar ? call.result.as_strided(sizes, c10::contiguous_strides(sizes)) : call.result;
+      uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, clipped_mid,
                  planar);
       return planar ? out : call.returned();
     } else {

@@ -522,25 +522,34 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
 // Note [fixed-point uint8]: 1-D and 2-D resampling of uint8 (D must be an identity axis: it joins the batch).
 // Not inline: each instruction set's file defines its copy once (Note [cpu isa]).
 // Each thread walks its output rows in order and keeps the horizontal pass of the input rows their windows
-// need in a ring of plan-taps rows, so every input row is resampled along W once per thread.
+// need in a ring of plan-taps rows, so every input row is resampled along W once per thread. Where consecutive
+// windows leave no row between them (upscales, antialias), every row past a window is read by a later one: the
+// ring holds three rows more and the W pass takes four rows at a time even when a window adds one (an upscale's
+// window adds one row per output row or none).
 void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
                 const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t planes = g.batch * g.in[0];
-  const int mid_bits = clip_intermediate ? 0 : 7;
+  const int mid_bits = clip_intermediate && fixed_point_w_pass_is_exact(plans[2]) ? 0 : 7;
+  const int32_t mid_max = clip_intermediate ? 255 << mid_bits : 32767;
   const int64_t w_step = C == 1 ? (plans[2].taps <= 8 ? 8 : 16) : (C == 3 || C == 4 ? 4 : 1);
   const FixedPlan fw = fixed_point_plan(plans[2], w_step, 255);
   const AxisPlan<float>& pw = plans[2];
   const PeriodicW periodic =
       C == 1 ? find_periodic(pw.start.data(), pw.count.data(), pw.weight.data(), pw.taps, Wo) : PeriodicW{};
-  const FixedPlan fh = fixed_point_plan(plans[1], 1, clip_intermediate ? 255 : 32767);
-  const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, clip_intermediate ? 255 : 32767};
+  const FixedPlan fh = fixed_point_plan(plans[1], 1, mid_max);
+  const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, mid_max};
   const Rounding h_round{fh.shift + mid_bits, 0, 255};
-  const int64_t in_row = Wi * C, mid_row = Wo * C, ring = plans[1].taps;
-  if (!clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, ring, fw.taps)) {
+  const int64_t in_row = Wi * C, mid_row = Wo * C, h_taps = plans[1].taps;
+  if (!clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, fw.taps)) {
     return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out);
   }
-  const int64_t row_cost = ring * mid_row + (Hi + Ho - 1) / Ho * fw.taps * mid_row;
+  bool gapless = true;
+  for (int64_t oh = 0; oh + 1 < Ho; ++oh) {
+    gapless = gapless && fh.start[oh + 1] <= fh.start[oh] + fh.count[oh];
+  }
+  const int64_t ring = gapless ? h_taps + 3 : h_taps;
+  const int64_t row_cost = h_taps * mid_row + (Hi + Ho - 1) / Ho * fw.taps * mid_row;
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
   at::parallel_for(0, planes * Ho, grain, [&](int64_t begin, int64_t end) {
     std::vector<int16_t> mid(ring * mid_row);
@@ -555,22 +564,24 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
         next = 0;
       }
       const int64_t s = fh.start[oh], n = fh.count[oh];
-      // The rows this window adds, four at a time where there are four.
+      // The rows this window adds, four at a time where there are four (ahead of the window where gapless).
       int64_t ih = std::max(next, s);
-      for (; ih < s + n; ih += ih + 4 <= s + n ? 4 : 1) {
+      while (ih < s + n) {
+        const bool four = ih + 4 <= (gapless ? Hi : s + n);
         const uint8_t* src[4];
         int16_t* dst[4];
-        for (int64_t j = 0; j < 4 && ih + j < s + n; ++j) {
+        for (int64_t j = 0; j < (four ? 4 : 1); ++j) {
           src[j] = in + (p * Hi + ih + j) * in_row;
           dst[j] = mid.data() + ((ih + j) % ring) * mid_row;
         }
-        if (ih + 4 <= s + n) {
+        if (four) {
           horizontal_fixed<4>(src, dst, Wi, C, fw, pw.taps, periodic, Wo, w_round, pixels);
         } else {
           horizontal_fixed<1>(src, dst, Wi, C, fw, pw.taps, periodic, Wo, w_round, pixels);
         }
+        ih += four ? 4 : 1;
       }
-      next = std::max(next, s + n);
+      next = std::max(next, ih);
       for (int64_t k = 0; k < n; ++k) {
         rows[k] = mid.data() + ((s + k) % ring) * mid_row;
       }
