@@ -24,6 +24,12 @@ for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
                   # H downscales of uint8 run H first (Note [uint8 pass order]): 1, 3 and 5 channels per pixel.
                   ((1, 3, 120, 90), dict(size=(20, 30), mode="bilinear", antialias=True)),
                   ((2, 5, 64, 48), dict(size=(9, 40), mode="bilinear", antialias=True)),
+                  # One axis kept: a single pass (Note [uint8 identity axes]).
+                  ((1, 3, 30, 41), dict(size=(30, 13), mode="bicubic", antialias=True)),
+                  ((1, 3, 30, 41), dict(size=(9, 41), mode="bilinear", antialias=True)),
+                  # RGBA windows of 2 to 40 taps, from uint8 (W first) and int16 rows (H first).
+                  ((1, 4, 50, 70), dict(size=(6, 11), mode="bicubic", antialias=True)),
+                  ((1, 4, 90, 70), dict(size=(12, 15), mode="bilinear", antialias=True)),
                   ((2, 3, 5, 6, 7), dict(size=(9, 4, 11), mode="trilinear")),
                   ((2, 4, 33), dict(size=8, mode="area"))]:
     for cl in (False, True):

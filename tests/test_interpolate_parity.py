@@ -350,6 +350,20 @@ def test_uint8_sharp_upscales_of_hard_edges(channels):
                 check_uint8(x, ours(x, size=size, **kwargs), mode, kwargs, dict(size=size), label)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_uint8_one_axis_kept(layout):
+    """uint8 where H or W keeps its extent (Note [uint8 identity axes]: one pass, rounded once) for every filter
+    and the channel counts with vector paths."""
+    torch.manual_seed(3)
+    for channels in (1, 3, 4, 5):
+        for (h, w), size in [((30, 41), (30, 13)), ((30, 41), (9, 41)), ((12, 20), (12, 57)), ((12, 20), (35, 20))]:
+            x = make_input([2, channels, h, w], torch.uint8, layout)
+            for mode, antialias in [("bilinear", True), ("bilinear", False), ("bicubic", True), ("lanczos", True)]:
+                kwargs = dict(mode=mode, antialias=antialias)
+                label = f"{mode} aa={antialias} {layout} C={channels} {(h, w)}->{size}"
+                check_uint8(x, ours(x, size=size, **kwargs), mode, kwargs, dict(size=size), label)
+
+
 def test_uint8_random_geometries():
     """uint8 on seeded random geometries (sizes 1-70, extreme downscales, 1-D and 2-D, every layout the engine
     sees, channel counts with and without a vector path) against the float64 references; 1-D must equal the 2-D

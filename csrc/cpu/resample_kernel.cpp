@@ -22,7 +22,8 @@ CpuIsa cpu_isa() {
     const char* cap = std::getenv("TORCHRESAMPLE_CPU_ISA");
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                        __builtin_cpu_supports("avx512vl");
+                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
+                        __builtin_cpu_supports("avx512vnni");
     if ((cap != nullptr && std::strcmp(cap, "baseline") == 0) || !avx2) {
       return CpuIsa::kBaseline;
     }

@@ -10,10 +10,11 @@ namespace torchresample {
 // Note [cpu isa]
 // The build targets baseline x86-64 so that one wheel runs anywhere, but the row engine is compiled twice:
 // portable (baseline) and for AVX2+FMA (avx2, x86-64 only), each in its own namespace so the copies never share
-// a symbol; its uint8 engine a third time, for AVX-512 F/BW/VL (avx512). The first call picks the widest copy the
-// CPU runs; TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float results
-// may differ in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8 results are
-// the same bits in every copy.
+// a symbol; its uint8 engine a third time, for AVX-512 F/BW/VL/VBMI/VNNI (avx512: Ice Lake, Zen 4 and later;
+// CPUs with an older AVX-512 take the AVX2 copy). The first call picks the widest copy the CPU runs;
+// TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float results may differ
+// in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8 results are the same
+// bits in every copy.
 #define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                                  \
   namespace isa {                                                                                              \
   template <typename scalar_t, typename acc_t>                                                                 \

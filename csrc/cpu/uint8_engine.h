@@ -238,10 +238,67 @@ __m256i pixel_pairs(const int16_t* p, __m256i mask) {
   return _mm256_shuffle_epi8(px, mask);
 }
 
+// A pixel's C int16 values from the low elements of px.
+template <int C>
+inline void store_pixel(int16_t* out, __m128i px) {
+  if (C == 4) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), px);
+  } else {
+    const int32_t c01 = _mm_cvtsi128_si32(px);
+    std::memcpy(out, &c01, sizeof(c01));
+    out[2] = static_cast<int16_t>(_mm_extract_epi16(px, 2));
+  }
+}
+
 // The elements past a group's first that pixel_pairs reads.
 template <int C, typename src_t>
 constexpr int64_t pixel_pairs_reach() {
   return std::is_same_v<src_t, uint8_t> ? 16 : 2 * C + 8;
+}
+#endif
+
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+// C == 3, 4 with AVX-512 (VBMI, VNNI): eight taps of a whole pixel per dpwssd, against four per madd and add in
+// the AVX2 copy. Lane L (128 bits) holds taps 2L, 2L+1 of each channel as int16 pairs, as the AVX2 layout holds
+// taps 0-1 and 2-3; one permute gathers them from the window (vpermb widens bytes, vpermw moves int16) and zeroes
+// RGB's fourth channel. Masked loads read the window only, so no row edge falls back to scalar code.
+template <int C, typename src_t>
+struct PixelPairs512 {
+  static constexpr bool kBytes = std::is_same_v<src_t, uint8_t>;
+  __m512i index;
+  uint64_t keep = 0;  // the permute's zeroing mask: per byte (vpermb) or per int16 (vpermw)
+  PixelPairs512() {
+    alignas(64) int8_t bytes[64];
+    alignas(64) int16_t words[32];
+    for (int e = 0; e < 32; ++e) {
+      const int lane = e / 8, c = (e % 8) / 2, tap = 2 * lane + e % 2;
+      const bool real = c < C;
+      const int from = real ? tap * C + c : 0;
+      words[e] = static_cast<int16_t>(from);
+      bytes[2 * e] = static_cast<int8_t>(from);
+      bytes[2 * e + 1] = 0;
+      keep |= uint64_t(real) << (kBytes ? 2 * e : e);
+    }
+    index = kBytes ? _mm512_load_si512(bytes) : _mm512_load_si512(words);
+  }
+  // Taps [0, taps) of the pixels at p, taps <= 8, as int16 pairs.
+  __m512i operator()(const src_t* p, int64_t taps) const {
+    const uint64_t load = (uint64_t(1) << (taps * C)) - 1;
+    if constexpr (kBytes) {
+      const __m512i px = _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(load), p));
+      return _mm512_maskz_permutexvar_epi8(keep, index, px);
+    } else {
+      const __m512i px = _mm512_maskz_loadu_epi16(static_cast<__mmask32>(load), p);
+      return _mm512_maskz_permutexvar_epi16(static_cast<__mmask32>(keep), index, px);
+    }
+  }
+};
+
+// Each lane's (w[2L], w[2L + 1]) pair in all four of its 32-bit elements, for taps [0, taps) of w.
+inline __m512i weight_pairs512(const int16_t* w, int64_t taps) {
+  const __m128i wv = _mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << taps) - 1), w);
+  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+                                  _mm512_castsi128_si512(wv));
 }
 #endif
 
@@ -256,6 +313,12 @@ void horizontal_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int
   const int64_t step = C == 1 ? (fw.taps % 16 == 0 ? 16 : 8) : 4;  // a power of two
   const __m256i shuffle = C == 1 ? _mm256_setzero_si256() : pixel_pairs_mask<C, src_t>();
   const __m256i pair_index = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+  // The rounding half in the first 128-bit lane only: the lanes' sums are added before rounding.
+  const __m256i pair_sum_start = _mm256_blend_epi32(rounding.half, _mm256_setzero_si256(), 0xf0);
+#endif
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+  static const PixelPairs512<C, src_t> gather;
+  const __m512i sum_start = _mm512_maskz_mov_epi32(0x000f, _mm512_castsi256_si512(rounding.half));
 #endif
   for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
     const int64_t start = fw.start[ow], n = fw.count[ow];
@@ -292,31 +355,56 @@ void horizontal_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int
       }
       continue;
     }
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+    if (C != 1) {
+      __m512i acc[R];
+      const src_t* px[R];
+      for (int j = 0; j < R; ++j) {
+        acc[j] = sum_start;
+        px[j] = rows[j] + start * C;
+      }
+      const auto taps_at = [&](int64_t k, int64_t taps) {
+        const __m512i wk = weight_pairs512(w + k, taps);
+        for (int j = 0; j < R; ++j) {
+          acc[j] = _mm512_dpwssd_epi32(acc[j], gather(px[j] + k * C, taps), wk);
+        }
+      };
+      int64_t k = 0;
+      for (; k + 8 <= n; k += 8) {
+        taps_at(k, 8);
+      }
+      if (k < n) {
+        taps_at(k, n - k);
+      }
+      for (int j = 0; j < R; ++j) {
+        // The four lanes hold per-channel sums of different taps (and the rounding half): add them, then round.
+        const __m256i half = _mm256_add_epi32(_mm512_castsi512_si256(acc[j]), _mm512_extracti64x4_epi64(acc[j], 1));
+        const __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
+        const __m256i v = rounding(_mm256_castsi128_si256(sum));
+        store_pixel<C>(dsts[j] + ow * C, _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v)));
+      }
+      continue;
+    }
+#endif
     if (C != 1 && (start + padded - 4) * C + pixel_pairs_reach<C, src_t>() <= in_w * C) {
       __m256i acc[R];
+      const src_t* px[R];
       for (int j = 0; j < R; ++j) {
-        acc[j] = _mm256_setzero_si256();
+        acc[j] = pair_sum_start;
+        px[j] = rows[j] + start * C;
       }
       for (int64_t k = 0; k < padded; k += 4) {
         const __m256i wk = _mm256_permutevar8x32_epi32(
             _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + k))), pair_index);
         for (int j = 0; j < R; ++j) {
-          acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(pixel_pairs<C>(rows[j] + (start + k) * C, shuffle), wk));
+          acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(pixel_pairs<C>(px[j] + k * C, shuffle), wk));
         }
       }
       for (int j = 0; j < R; ++j) {
-        // Both halves hold per-channel sums: add them, then round (the low half is the result).
+        // Both halves hold per-channel sums (the low one the rounding half): add them, then round.
         const __m256i sum = _mm256_add_epi32(acc[j], _mm256_permute2x128_si256(acc[j], acc[j], 0x01));
-        const __m256i v = rounding(_mm256_add_epi32(sum, rounding.half));
-        const __m128i px = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v));
-        int16_t* out_px = dsts[j] + ow * C;
-        if (C == 4) {
-          _mm_storel_epi64(reinterpret_cast<__m128i*>(out_px), px);
-        } else {
-          const int32_t c01 = _mm_cvtsi128_si32(px);
-          std::memcpy(out_px, &c01, sizeof(c01));
-          out_px[2] = static_cast<int16_t>(_mm_extract_epi16(px, 2));
-        }
+        const __m256i v = rounding(sum);
+        store_pixel<C>(dsts[j] + ow * C, _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v)));
       }
       continue;
     }
@@ -458,6 +546,25 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
   }
 }
 
+// Output row r of the W pass, rounded and clamped to 0..255 (narrowing is exact), into `out`: in place, or through
+// `planar_row` into torch's planar result (store_planar).
+inline void store_row(const int16_t* from, uint8_t* out, int64_t r, const ResampleGeometry& g, uint8_t* planar_row) {
+  const int64_t len = g.out[2] * g.channels;
+  uint8_t* to = planar_row != nullptr ? planar_row : out + r * len;
+  int64_t i = 0;
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+  for (; i + 16 <= len; i += 16) {
+    store16(to + i, load16(from + i));
+  }
+#endif
+  for (; i < len; ++i) {
+    to[i] = static_cast<uint8_t>(from[i]);
+  }
+  if (planar_row != nullptr) {
+    store_planar(to, out, r, g);
+  }
+}
+
 // Note [uint8 pass order]: each output row is the H pass of its window's input rows into an int16 row (7 fraction
 // bits), then the W pass of that row; four output rows at a time through the W pass.
 inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
@@ -498,22 +605,67 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
           horizontal_fixed<1>(src + j, dst + j, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
         }
       }
-      // The W pass rounded and clamped to 0..255: narrowing is exact.
       for (int64_t j = 0; j < group; ++j) {
-        const int16_t* from = dst[j];
-        uint8_t* to = planar_out ? row.data() : out + (r + j) * mid_row;
-        int64_t i = 0;
-#if defined(TORCHRESAMPLE_ISA_AVX2)
-        for (; i + 16 <= mid_row; i += 16) {
-          store16(to + i, load16(from + i));
+        store_row(dst[j], out, r + j, g, planar_out ? row.data() : nullptr);
+      }
+    }
+  });
+}
+
+// Note [uint8 identity axes]: where one of H and W keeps its extent (its plan is the identity), the other alone
+// is resampled, in one pass rounded once: the H pass sums uint8 rows into the result, the W pass resamples uint8
+// rows four at a time. Every filter: without a W pass there is no intermediate for cubic and Lanczos to clip.
+inline void uint8_rows_one_axis(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
+                                const std::array<AxisPlan<float>, 3>& plans, const PeriodicW& periodic,
+                                bool planar_out) {
+  const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
+  const int64_t in_row = Wi * C, mid_row = Wo * C, rows_out = g.batch * g.in[0] * Ho;
+  if (plans[2].is_identity()) {
+    const FixedPlan fh = fixed_point_plan(plans[1], 1, 255);
+    const Rounding h_round{fh.shift, 0, 255};
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(plans[1].taps * in_row, 1));
+    at::parallel_for(0, rows_out, grain, [&](int64_t begin, int64_t end) {
+      std::vector<const uint8_t*> rows(plans[1].taps);
+      std::vector<uint8_t> row(planar_out ? mid_row : 0);
+      for (int64_t r = begin; r < end; ++r) {
+        const int64_t p = r / Ho, oh = r % Ho, n = fh.count[oh];
+        for (int64_t k = 0; k < n; ++k) {
+          rows[k] = in + (p * Hi + fh.start[oh] + k) * in_row;
         }
-#endif
-        for (; i < mid_row; ++i) {
-          to[i] = static_cast<uint8_t>(from[i]);
-        }
+        uint8_t* to = planar_out ? row.data() : out + r * mid_row;
+        weighted_sum(rows.data(), fh.weight.data() + oh * fh.taps, n, mid_row, to, h_round);
         if (planar_out) {
-          store_planar(to, out, r + j, g);
+          store_planar(to, out, r, g);
         }
+      }
+    });
+    return;
+  }
+  const int64_t w_step = C == 1 ? (plans[2].taps <= 8 ? 8 : 16) : (C == 3 || C == 4 ? 4 : 1);
+  const FixedPlan fw = fixed_point_plan(plans[2], w_step, 255);
+  const Rounding w_round{fw.shift, 0, 255};
+  const int64_t grain = std::max<int64_t>(4, 32768 / std::max<int64_t>(fw.taps * mid_row, 1));
+  at::parallel_for(0, rows_out, grain, [&](int64_t begin, int64_t end) {
+    std::vector<int16_t> narrow(4 * mid_row);
+    std::vector<uint8_t> row(planar_out ? mid_row : 0);
+    std::vector<const uint8_t*> pixels(fw.taps);
+    for (int64_t r = begin; r < end; r += 4) {
+      const int64_t group = std::min<int64_t>(4, end - r);
+      const uint8_t* src[4];
+      int16_t* dst[4];
+      for (int64_t j = 0; j < group; ++j) {
+        src[j] = in + (r + j) * in_row;  // Hi == Ho: output row r reads input row r
+        dst[j] = narrow.data() + j * mid_row;
+      }
+      if (group == 4) {
+        horizontal_fixed<4>(src, dst, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
+      } else {
+        for (int64_t j = 0; j < group; ++j) {
+          horizontal_fixed<1>(src + j, dst + j, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
+        }
+      }
+      for (int64_t j = 0; j < group; ++j) {
+        store_row(dst[j], out, r + j, g, planar_out ? row.data() : nullptr);
       }
     }
   });
@@ -541,6 +693,9 @@ void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
   const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, mid_max};
   const Rounding h_round{fh.shift + mid_bits, 0, 255};
   const int64_t in_row = Wi * C, mid_row = Wo * C, h_taps = plans[1].taps;
+  if (plans[1].is_identity() || plans[2].is_identity()) {
+    return uint8_rows_one_axis(in, out, g, plans, periodic, planar_out);
+  }
   if (!clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, fw.taps)) {
     return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out);
   }
