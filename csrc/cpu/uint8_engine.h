@@ -546,6 +546,19 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
   }
 }
 
+// The W pass of `group` (at most 4) rows: four together, fewer one by one.
+template <typename src_t>
+void w_pass_rows(const src_t* const* src, int16_t* const* dst, int64_t group, int64_t in_w, int64_t C,
+                 const FixedPlan& fw, int64_t taps, const PeriodicW& per, int64_t out_w, const Rounding& r,
+                 std::vector<const src_t*>& pixels) {
+  if (group == 4) {
+    return horizontal_fixed<4>(src, dst, in_w, C, fw, taps, per, out_w, r, pixels);
+  }
+  for (int64_t j = 0; j < group; ++j) {
+    horizontal_fixed<1>(src + j, dst + j, in_w, C, fw, taps, per, out_w, r, pixels);
+  }
+}
+
 // Output row r of the W pass, rounded and clamped to 0..255 (narrowing is exact), into `out`: in place, or through
 // `planar_row` into torch's planar result (store_planar).
 inline void store_row(const int16_t* from, uint8_t* out, int64_t r, const ResampleGeometry& g, uint8_t* planar_row) {
@@ -598,13 +611,7 @@ inline void uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
         src[j] = m;
         dst[j] = narrow.data() + j * mid_row;
       }
-      if (group == 4) {
-        horizontal_fixed<4>(src, dst, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
-      } else {
-        for (int64_t j = 0; j < group; ++j) {
-          horizontal_fixed<1>(src + j, dst + j, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
-        }
-      }
+      w_pass_rows(src, dst, group, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
       for (int64_t j = 0; j < group; ++j) {
         store_row(dst[j], out, r + j, g, planar_out ? row.data() : nullptr);
       }
@@ -657,13 +664,7 @@ inline void uint8_rows_one_axis(const uint8_t* in, uint8_t* out, const ResampleG
         src[j] = in + (r + j) * in_row;  // Hi == Ho: output row r reads input row r
         dst[j] = narrow.data() + j * mid_row;
       }
-      if (group == 4) {
-        horizontal_fixed<4>(src, dst, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
-      } else {
-        for (int64_t j = 0; j < group; ++j) {
-          horizontal_fixed<1>(src + j, dst + j, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
-        }
-      }
+      w_pass_rows(src, dst, group, Wi, C, fw, plans[2].taps, periodic, Wo, w_round, pixels);
       for (int64_t j = 0; j < group; ++j) {
         store_row(dst[j], out, r + j, g, planar_out ? row.data() : nullptr);
       }
