@@ -17,6 +17,11 @@ alike, so that the kernels are timed rather than page faults. ``both`` (the defa
 default heap, then again in a child process with the warm heap; the tables show both. torchresample itself never
 changes allocator settings.
 
+A backward case times ``torch.autograd.grad`` through the op, what a user's backward costs; on small maps the
+autograd engine's own cost dominates it on both sides (a gradient through ``x * 1`` costs about as much). The
+columns ``torch op`` and ``ours op`` time each side's backward kernel alone: the one backward op the gradient
+dispatches (recorded under a TorchDispatchMode), called on the recorded arguments.
+
 The reference column ``copy``: torch's ``Tensor.copy_`` of as many bytes as the op must read plus write (half
 read, half written), on the same device: what moving those bytes costs with a streaming copy, not a lower bound of
 the op (an op that reads a cached input can beat it).
@@ -43,6 +48,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchresample
 from torchresample import interpolate
@@ -169,6 +175,35 @@ def _gradient_step(fn: Callable, x: torch.Tensor, kwargs: Dict) -> Callable[[], 
     return lambda: torch.autograd.grad(y, xr, grad, retain_graph=True)
 
 
+class _Recorder(TorchDispatchMode):
+    """Records every op dispatched under it (custom ops included) with its arguments."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls: List[tuple] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        self.calls.append((func, args, kwargs))
+        return func(*args, **kwargs)
+
+
+def _backward_op(fn: Callable, x: torch.Tensor, kwargs: Dict) -> Optional[Callable[[], object]]:
+    """The backward kernel of fn alone, without the autograd engine: the one op whose name says backward that a
+    gradient of fn(x) dispatches (torch's upsample_*_backward or _adaptive_avg_pool*_backward, our
+    resample_backward), replayed on the recorded arguments. None when there is not exactly one."""
+    xr = x.detach().clone().requires_grad_(True)
+    y = fn(xr, **kwargs)
+    grad = torch.rand_like(y)
+    with _Recorder() as recorder:
+        torch.autograd.grad(y, xr, grad)
+    found = [(f, a, k) for f, a, k in recorder.calls if "backward" in str(f)]
+    if len(found) != 1:
+        return None
+    func, args, kw = found[0]
+    return lambda: func(*args, **kw)
+
+
 def _training_step(fn: Callable, x: torch.Tensor, kwargs: Dict) -> Callable[[], object]:
     """A callable timing forward and backward together (what a compiled training step runs)."""
     xr = x.detach().clone().requires_grad_(True)
@@ -212,6 +247,9 @@ def callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
             fns["torch"] = _gradient_step(F.interpolate, x, kw)
             if x.is_cuda:
                 fns.update(_deterministic_backwards(x, kw))
+            ops = {"ours_op": _backward_op(interpolate, x, kw), "torch_op": _backward_op(F.interpolate, x, kw)}
+            if all(ops.values()):
+                fns.update(ops)
     else:
         fns["ours"] = lambda: interpolate(x, **kw)
         if has_torch:
@@ -324,8 +362,8 @@ def warm_heap() -> bool:
 # The columns of the tables: (key in results, header). Speed-ups are the peer's time over ours.
 COLUMNS = {
     "large": [("torch", "torch"), ("ours", "ours"), ("copy", "copy"), ("pillow", "Pillow"), ("opencv", "OpenCV"),
-              ("torch_det", "torch det."), ("ours_det", "ours det.")],
-    "small": [("torch", "torch"), ("ours", "ours"), ("copy", "copy")],
+              ("torch_det", "torch det."), ("ours_det", "ours det."), ("torch_op", "torch op"), ("ours_op", "ours op")],
+    "small": [("torch", "torch"), ("ours", "ours"), ("copy", "copy"), ("torch_op", "torch op"), ("ours_op", "ours op")],
     "compiled": [("inductor", "inductor"), ("ours", "ours eager"), ("ours_compiled", "ours compiled")],
 }
 PEER = {"large": "torch", "small": "torch", "compiled": "inductor"}
@@ -363,6 +401,11 @@ def summary(results: List[Case], heap: str) -> Dict[str, Dict[str, float]]:
                 out[f"{matrix} {'backward' if backward else 'forward'}"] = {
                     "geomean": _geomean(speed), "min": min(speed), "under_1x": sum(s < 1.0 for s in speed),
                     "cases": len(speed)}
+        op_speed = [c.results[heap]["torch_op"] / c.results[heap]["ours_op"] for c in results
+                    if c.matrix == matrix and heap in c.results and "torch_op" in c.results[heap]]
+        if op_speed:
+            out[f"{matrix} backward-op"] = {"geomean": _geomean(op_speed), "min": min(op_speed),
+                                            "under_1x": sum(s < 1.0 for s in op_speed), "cases": len(op_speed)}
     return out
 
 
@@ -397,7 +440,10 @@ def write_results(results: List[Case], out_dir: Path, device: str, heaps: List[s
              f"{meta['date']}", "", f"`python benchmarks/bench.py {' '.join(argv)}`; the procedure is in the "
              "docstring of benchmarks/bench.py. Times are milliseconds per call (median of the rounds); speed-up = "
              "the peer's time / ours (torch eager for the large and small matrices, inductor for the compiled "
-             "one). `copy` moves the op's bytes with a streaming copy (a reference, not a bound).", ""]
+             "one). `copy` moves the op's bytes with a streaming copy (a reference, not a bound). A backward "
+             "case times `torch.autograd.grad` (what a user's backward costs); `torch op` / `ours op` time the "
+             "backward kernel alone, called on the recorded arguments without the autograd engine, and the "
+             "`backward-op` rows of the summary are their ratios.", ""]
     lines += ["## Summary", "", "| matrix | pass | heap | geomean | min | cases under 1.0x |", "|---|---|---|---:|---:|---:|"]
     for key in summaries[heaps[0]]:
         for heap in heaps:

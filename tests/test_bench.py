@@ -31,8 +31,11 @@ def test_small_and_large_matrices_under_both_heaps(tmp_path: Path):
         assert set(c["results"]) == {"default", "warm"}  # the warm heap ran in a child process
         for timings in c["results"].values():
             assert {"ours", "torch", "copy"} <= set(timings)
+            # a backward case also times each side's backward kernel alone (the recorded op, no engine)
+            assert ({"ours_op", "torch_op"} <= set(timings)) == c["backward"]
     md = (tmp_path / "res" / "results.md").read_text()
     assert "speed-up (default)" in md and "speed-up (warm)" in md and "Cases under 1.0x" in md
+    assert "small" in {key.split()[0] for key in results["summary"]["default"] if key.endswith("backward-op")}
 
 
 def test_compiled_matrix_has_the_inductor_peer(tmp_path: Path):

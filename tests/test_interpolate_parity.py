@@ -395,6 +395,33 @@ def test_uint8_random_geometries():
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "area"])
+def test_short_rows_give_the_long_rows_bits(dtype, mode):
+    """A row too short for a periodic run (Note [periodic W plans]) is gathered, with the per-output counts skipped
+    when every window is whole: the outputs it shares with a long row, which takes the vectorised run (same scale,
+    same left edge, windows clear of the short row's right edge), have the same bits, forward and backward."""
+    torch.manual_seed(5)
+    bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[dtype.itemsize]
+    for scale, short in [(2.0, 6), (4.0, 3), (0.5, 8)]:
+        if mode == "area" and scale > 1:
+            continue
+        kwargs = dict(mode=mode) if mode == "area" else dict(mode=mode, align_corners=False)
+        x = make_input([3, 2, 6, 64], dtype)
+        rows = {}
+        for width in (short, 64):
+            xw = x[..., :width].clone().requires_grad_()
+            y = ours(xw, scale_factor=(0.5, scale), **kwargs)
+            grad = make_input(y.shape, dtype) if width == short else torch.cat(
+                [rows[short][2], make_input([*y.shape[:-1], y.shape[-1] - rows[short][2].shape[-1]], dtype)], -1)
+            (g,) = torch.autograd.grad(y, xw, grad)
+            rows[width] = (y, g, grad)
+        kept, kept_in = int(short * scale) // 2, max(short // 4, 1)
+        label = f"{mode} x{scale} {dtype}"
+        assert torch.equal(rows[short][0][..., :kept].view(bits), rows[64][0][..., :kept].view(bits)), label
+        assert torch.equal(rows[short][1][..., :kept_in].view(bits), rows[64][1][..., :kept_in].view(bits)), label
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
 def test_periodic_w_plans(dtype):
     """Integer scale factors along W take the vectorised stencils of Note [periodic W plans]: outputs across
     the periodic run, its edges and the 256-output chunks of narrow dtypes, forward and backward, against torch
