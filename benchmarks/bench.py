@@ -234,6 +234,8 @@ def callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
     out_shape = interpolate(x, **kw).shape
     fns: Dict[str, Callable[[], object]] = {}
     if case.matrix == "compiled":
+        # Every case compiles the same lambdas: a fresh dynamo cache per case keeps them under its recompile limit.
+        torch._dynamo.reset()
         # Forward: compiled F.interpolate, ours eager, ours compiled. Backward: the training step (forward+backward).
         step = _training_step if case.backward else (lambda fn, t, k: (lambda: fn(t, **k)))
         fns["ours"] = step(interpolate, x, kw)
