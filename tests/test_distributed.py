@@ -71,6 +71,7 @@ def _dtensor_worker(rank: int, init_file: str) -> None:
                 (y * distribute_tensor(weight, mesh, y.placements)).sum().backward()
                 torch.testing.assert_close(dx.grad.full_tensor(), xr.grad, rtol=1e-12, atol=1e-12,
                                            msg=f"{name} {placement} backward")
+        dist.barrier()  # no rank tears its group down while the other still talks to it (gloo aborts then)
     finally:
         dist.destroy_process_group()
 
@@ -116,6 +117,7 @@ def _fsdp_worker(rank: int, init_file: str) -> None:
         # Every rank trains on the same batch, so the averaged gradient is the single-process one.
         losses = _train(model, batch)
         torch.testing.assert_close(torch.tensor(losses), torch.tensor(expected), rtol=1e-5, atol=1e-6)
+        dist.barrier()  # no rank tears its group down while the other still talks to it (gloo aborts then)
     finally:
         dist.destroy_process_group()
 
