@@ -394,6 +394,22 @@ def test_uint8_random_geometries():
             check_uint8(x, got, mode, kwargs, dict(size=size), label)
 
 
+@pytest.mark.parametrize("mode", ["trilinear", "area"])
+def test_volumes_with_more_row_pairs_than_the_table_takes(mode):
+    """resample_rows tables each output row's input rows per call up to kRowTableEntries pairs and builds them row by
+    row beyond (128 x 128 output rows x 4 pairs; 48 x 48 x 9): the same results as torch, forward and backward."""
+    torch.manual_seed(7)
+    x = make_input([1, 2, 64, 64, 5], torch.float64)
+    size = [128, 128, 5] if mode == "trilinear" else [48, 48, 5]
+    kwargs = dict(mode=mode) if mode == "area" else dict(mode=mode, align_corners=False)
+    xo, xt = x.clone().requires_grad_(), x.clone().requires_grad_()
+    got, expected = ours(xo, size=size, **kwargs), F.interpolate(xt, size=size, **kwargs)
+    assert_close(got, expected, torch.float64, msg=mode)
+    grad = make_input(got.shape, torch.float64)
+    (g_ours,), (g_torch,) = torch.autograd.grad(got, xo, grad), torch.autograd.grad(expected, xt, grad)
+    assert_close(g_ours, g_torch, torch.float64, msg=mode + " grad")
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic", "area"])
 def test_short_rows_give_the_long_rows_bits(dtype, mode):

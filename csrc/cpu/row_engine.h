@@ -497,6 +497,9 @@ void single_tap_planes(const scalar_t* in, scalar_t* out, const ResampleGeometry
   });
 }
 
+// The most (output row, input row) pairs whose offsets and weights resample_rows tables per call (256 KiB).
+constexpr int64_t kRowTableEntries = int64_t(1) << 14;
+
 // Rows shorter than this are blended one at a time: interleaving several short rows from far-apart addresses
 // defeats the hardware prefetcher (a 3-D x2 backward ran at half speed), while long rows gain from loading
 // and storing the accumulator once per four.
@@ -528,32 +531,38 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const bool pixel_path = C > 1 && !w_identity && pd.taps * ph.taps * pw.taps < 16;
   const PeriodicW periodic =
       C == 1 && !w_identity ? find_periodic(pw.start, pw.count, pw.weight, pw.taps, Wo) : PeriodicW{};
-  // The input rows of each output row of a plane (od, oh), as offsets into the plane and weights wd * wh, built
-  // once per call: the row loop then only adds the plane (short rows spent ~50 instructions a row building them).
+  // The input rows of output row (od, oh) of a plane: offsets into the plane and weights wd * wh; returns how many.
   const int64_t max_rows = pd.taps * ph.taps;
-  c10::SmallVector<int64_t, 256> row_count(Do * Ho), row_offset(Do * Ho * max_rows);
-  c10::SmallVector<acc_t, 256> row_scale(Do * Ho * max_rows);
-  for (int64_t od = 0; od < Do; ++od) {
-    for (int64_t oh = 0; oh < Ho; ++oh) {
-      const int64_t i = od * Ho + oh;
-      int64_t n = 0;
-      for (int64_t kd = 0; kd < pd.count[od]; ++kd) {
-        for (int64_t kh = 0; kh < ph.count[oh]; ++kh, ++n) {
-          row_offset[i * max_rows + n] = ((pd.start[od] + kd) * Hi + ph.start[oh] + kh) * in_row;
-          row_scale[i * max_rows + n] = pd.weight[od * pd.taps + kd] * ph.weight[oh * ph.taps + kh];
-        }
+  const auto row_taps = [&](int64_t od, int64_t oh, int64_t* offset, acc_t* weight) {
+    int64_t n = 0;
+    for (int64_t kd = 0; kd < pd.count[od]; ++kd) {
+      for (int64_t kh = 0; kh < ph.count[oh]; ++kh, ++n) {
+        offset[n] = ((pd.start[od] + kd) * Hi + ph.start[oh] + kh) * in_row;
+        weight[n] = pd.weight[od * pd.taps + kd] * ph.weight[oh * ph.taps + kh];
       }
-      row_count[i] = n;
     }
+    return n;
+  };
+  // Built once per call for every (od, oh) where that table is small (2-D maps, small volumes): the row loop then
+  // only adds the plane (short rows spent ~50 instructions a row building them); a large table (volumes with wide
+  // antialias windows) would cost more memory than it saves, and its rows are built as they come.
+  const bool tabled = Do * Ho * max_rows <= kRowTableEntries;
+  c10::SmallVector<int64_t, 256> row_count(tabled ? Do * Ho : 0), row_offset(tabled ? Do * Ho * max_rows : 0);
+  c10::SmallVector<acc_t, 256> row_scale(tabled ? Do * Ho * max_rows : 0);
+  for (int64_t i = 0; tabled && i < Do * Ho; ++i) {
+    row_count[i] = row_taps(i / Ho, i % Ho, row_offset.data() + i * max_rows, row_scale.data() + i * max_rows);
   }
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     c10::SmallVector<acc_t, 256> buf(pixel_path ? 0 : in_row);
     c10::SmallVector<const scalar_t*, 16> rows(max_rows);
+    c10::SmallVector<int64_t, 16> own_offset(tabled ? 0 : max_rows);
+    c10::SmallVector<acc_t, 16> own_weight(tabled ? 0 : max_rows);
     RowCursor cur(begin, Do, Ho);
     for (int64_t r = begin; r < end; ++r, cur.next()) {
-      const int64_t i = cur.od * Ho + cur.oh, n = row_count[i];
-      const int64_t* offset = row_offset.data() + i * max_rows;
-      const acc_t* row_weight = row_scale.data() + i * max_rows;
+      const int64_t i = cur.od * Ho + cur.oh;
+      const int64_t n = tabled ? row_count[i] : row_taps(cur.od, cur.oh, own_offset.data(), own_weight.data());
+      const int64_t* offset = tabled ? row_offset.data() + i * max_rows : own_offset.data();
+      const acc_t* row_weight = tabled ? row_scale.data() + i * max_rows : own_weight.data();
       const scalar_t* plane = in + cur.b * Di * Hi * in_row;
       scalar_t* dst = out + r * out_row;
       if (n == 1) {
