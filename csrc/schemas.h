@@ -2,21 +2,28 @@
 // torchresample_emulated (Note [emulated device]), so that the two cannot drift apart.
 #pragma once
 
+#include "common/resample_glue.h"
+
 #include <torch/library.h>
 
 namespace torchresample {
 
 inline void define_ops(torch::Library& m) {
-  // `filter`: nearest | nearest-exact | linear | cubic | area | lanczos. `scales`: empty, or one per spatial
-  // axis, the caller's scale factor (<= 0: none), used by the kernels as torch's upsample ops use theirs.
+  // `filter`: a name of the filter table (Note [filter table]: nearest, nearest-exact, linear, cubic, area, lanczos,
+  // box, gaussian, mitchell, catmull-rom). `scales`: empty, or one per spatial axis, the caller's scale factor
+  // (<= 0: none), used by the kernels as torch's upsample ops use theirs. `filter_params`: empty for the filter's
+  // defaults, or one value per parameter of the filter, in the table's order.
   m.def(
       "resample(Tensor input, SymInt[] output_size, str filter, bool align_corners=False, float[] scales=[], "
-      "bool antialias=False) -> Tensor");
+      "bool antialias=False, float[] filter_params=[]) -> Tensor");
   // Gradient of `resample` with respect to its input, whose spatial extents are `input_size` (N and C are
   // grad_output's, so that a batch or channel shard runs locally).
   m.def(
       "resample_backward(Tensor grad_output, SymInt[] input_size, str filter, bool align_corners=False, "
-      "float[] scales=[], bool antialias=False) -> Tensor");
+      "float[] scales=[], bool antialias=False, float[] filter_params=[]) -> Tensor");
+  // The filter table for TorchScript code (torchresample/_script.py): no tensors, so one kernel for every backend.
+  m.def("filter_kind(str filter) -> str", &filter_kind_name);
+  m.def("filter_param_values(str filter, Dict(str, float)? params) -> float[]", &filter_param_values);
   // Scatter `self` (N, C, *in_spatial) into zeros of shape (N, C, *output_size): each element goes to the
   // flat position `indices` (int64, same shape) of its (n, c) plane. 1-, 2- or 3-D by len(output_size).
   m.def("max_unpool(Tensor self, Tensor indices, SymInt[] output_size) -> Tensor");

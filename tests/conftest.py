@@ -44,7 +44,7 @@ class Device:
         self.name = name
         self.emulated = mode is not None
         self.mode = mode
-        self.type = "cpu" if self.emulated else "cuda"
+        self.type = "cuda" if name == "cuda" else "cpu"
 
     def __repr__(self) -> str:
         return self.name
@@ -121,10 +121,10 @@ def _required(name: str) -> bool:
     return os.environ.get(env) == "1"
 
 
-@pytest.fixture(params=CUDA_DEVICES)
-def dev(request):
-    """Each CUDA test runs once per device of the matrix."""
-    name = request.param
+def _device(name: str):
+    if name == "cpu":
+        yield Device(name)
+        return
     if name == "cuda":
         if not (torch.cuda.is_available() and torchresample.cuda_built()):
             (pytest.fail if _required(name) else pytest.skip)("needs a CUDA device and a CUDA build")
@@ -136,13 +136,25 @@ def dev(request):
         yield Device(name, mode)
 
 
+@pytest.fixture(params=CUDA_DEVICES)
+def dev(request):
+    """Each CUDA test runs once per device of the matrix."""
+    yield from _device(request.param)
+
+
+@pytest.fixture(params=("cpu",) + CUDA_DEVICES)
+def device(request):
+    """The device matrix of the device-parametrized tests: the CPU and each device of the CUDA matrix."""
+    yield from _device(request.param)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A CUDA test that skips where its device is required fails, unless it needs more GPUs than there are."""
     outcome = yield
     report = outcome.get_result()
     spec = getattr(item, "callspec", None)
-    name = spec.params.get("dev") if spec is not None else None
+    name = (spec.params.get("dev") or spec.params.get("device")) if spec is not None else None
     if item.get_closest_marker("cuda_only") is not None:
         name = "cuda"
     if report.skipped and name in CUDA_DEVICES and _required(name) and item.get_closest_marker("multi_gpu") is None:

@@ -23,8 +23,12 @@ MODES = {
     "bicubic": (1, 2, 3),
     "area": (1, 2, 3),
     "lanczos": (1, 2, 3),
+    "box": (1, 2, 3),
+    "gaussian": (1, 2, 3),
+    "mitchell": (1, 2, 3),
+    "catmull-rom": (1, 2, 3),
 }
-INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic", "lanczos")
+INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic", "lanczos", "box", "gaussian", "mitchell", "catmull-rom")
 
 
 def general(*args, **kwargs):
@@ -37,8 +41,9 @@ def general(*args, **kwargs):
 
 
 def eager(x, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
-          antialias=False):
-    return functional._eager_interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+          antialias=False, filter_params=None):
+    return functional._eager_interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias,
+                                         filter_params)
 
 
 def sizing(dim: int):
@@ -90,7 +95,7 @@ def test_eager_calls_give_the_general_paths_bits(dtype):
     assert taken > 500
 
 
-@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "area", "lanczos"])
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "area", "lanczos", "gaussian"])
 def test_eager_gradients_match_the_general_path(mode):
     """With an input requiring grad, the eager call records the same node: same output, same gradient, and the
     double backward works; under no_grad the output records nothing."""
@@ -154,6 +159,8 @@ class _Subclass(torch.Tensor):
         dict(size=4, mode="bogus"),
         dict(size=4, mode="bilinear", align_corners=1),
         dict(size=4, mode="bilinear", antialias=1),
+        dict(size=4, mode="gaussian", filter_params={"sigma": 1.0}),  # parameters: the general path
+        dict(size=4, mode="cubic"),  # the op's filter name, not a mode
     ],
 )
 def test_eager_calls_decline_what_the_general_path_decides(args):

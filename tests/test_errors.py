@@ -166,7 +166,7 @@ BAD_OP_CALLS = [
      "greater than 0"),
     ("backward_uint8", lambda: resample_backward(x(1, 2, 3, 3, dtype=torch.uint8), [4, 4], "linear"),
      NotImplementedError, "Byte"),
-    ("backward_filter", lambda: resample_backward(x(1, 2, 3, 3), [4, 4], "box"), ValueError, "box"),
+    ("backward_filter", lambda: resample_backward(x(1, 2, 3, 3), [4, 4], "sinc"), ValueError, "sinc"),
 ]
 
 

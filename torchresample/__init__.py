@@ -16,7 +16,7 @@ except ImportError as exc:  # pragma: no cover - depends on how the package was 
 
 from . import _ops  # noqa: E402,F401  (fake kernels and autograd)
 from . import _distributed, cuda, emulation, functional, nn, onnx  # noqa: E402
-from .functional import interpolate  # noqa: E402
+from .functional import FILTERS, FilterInfo, interpolate  # noqa: E402
 from .modules import (  # noqa: E402
     MaxUnpool1d,
     MaxUnpool2d,
@@ -43,6 +43,8 @@ def cuda_built() -> bool:
 
 
 __all__ = [
+    "FILTERS",
+    "FilterInfo",
     "interpolate",
     "functional",
     "nn",

@@ -65,12 +65,13 @@ def register() -> None:
         return rules
 
     @register_sharding(ops.resample.default)
-    def _resample(input, output_size, filter, align_corners=False, scales=(), antialias=False):
-        return per_plane(input, False, 6)
+    def _resample(input, *args):
+        # The placements cover the arguments given (filter_params may be left to its default).
+        return per_plane(input, False, 1 + len(args))
 
     @register_sharding(ops.resample_backward.default)
-    def _resample_backward(grad_output, input_size, filter, align_corners=False, scales=(), antialias=False):
-        return per_plane(grad_output, False, 6)
+    def _resample_backward(grad_output, *args):
+        return per_plane(grad_output, False, 1 + len(args))
 
     @register_sharding(ops.max_unpool.default)
     def _max_unpool(input, indices, output_size):

@@ -3,13 +3,18 @@ csrc/autograd/linear_autograd.cpp)."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
 from torch._prims_common import suggest_memory_format
 
+from . import _C
+
 __all__ = [
+    "FILTERS",
+    "FilterInfo",
+    "filter_param_values",
     "resample",
     "resample_backward",
     "max_unpool",
@@ -17,6 +22,34 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
 ]
+
+
+class FilterInfo(NamedTuple):
+    """A row of the filter table (Note [filter table] in csrc/common/filters.h)."""
+
+    name: str
+    kind: str  # "point" (nearest), "area", "torch" (torch's linear and cubic taps), "windowed"
+    negative_lobes: bool  # uint8 two-axis resizes round their W pass (Note [rounded w pass])
+    params: Tuple[Tuple[str, float], ...]  # (name, default) of each parameter, in the op's order
+
+
+# The filters of the resample op, read from the C++ table: the one list of names, kinds and parameters.
+FILTERS: Dict[str, FilterInfo] = {row[0]: FilterInfo(*row) for row in _C.filter_table()}
+
+
+def filter_param_values(filter: str, params: Optional[Mapping[str, float]]) -> List[float]:
+    """The op's ``filter_params`` for ``params`` given by name (the filter's defaults for the ones left out): empty
+    when none are given. Raises ``ValueError`` for a name the filter does not have."""
+    if params is None:
+        return []
+    info = FILTERS.get(filter)
+    names = [name for name, _ in info.params] if info is not None else []
+    unknown = [k for k in params if k not in names]
+    if info is None or unknown:
+        accepted = ", ".join(repr(n) for n in names) if names else "none"
+        raise ValueError(f"torchresample: filter_params {sorted(unknown) or dict(params)} are not parameters of the "
+                         f"{filter!r} filter (its parameters: {accepted})")
+    return [float(params.get(name, default)) for name, default in info.params]
 
 
 # The op itself, for callers that already hold its argument lists (interpolate: a small resize spends more time
@@ -31,14 +64,18 @@ def resample(
     align_corners: bool = False,
     scales: Sequence[float] = (),
     antialias: bool = False,
+    filter_params: Sequence[float] = (),
 ) -> Tensor:
     """Resample the spatial axes of ``input`` (N, C, *spatial) to ``output_size`` with a separable filter.
 
-    ``filter`` is one of ``nearest``, ``nearest-exact``, ``linear``, ``cubic``, ``area``, ``lanczos``.
-    ``scales`` is empty or holds, per spatial axis, the scale factor the kernels use as torch's upsample
-    ops use theirs (a value <= 0 means "none": the kernel uses ``in / out``).
+    ``filter`` is a name of :data:`FILTERS` (``nearest``, ``nearest-exact``, ``linear``, ``cubic``, ``area``,
+    ``lanczos``, ``box``, ``gaussian``, ``mitchell``, ``catmull-rom``). ``scales`` is empty or holds, per spatial
+    axis, the scale factor the kernels use as torch's upsample ops use theirs (a value <= 0 means "none": the kernel
+    uses ``in / out``). ``filter_params`` is empty (the filter's defaults) or one value per parameter of the filter,
+    in the order of ``FILTERS[filter].params``.
     """
-    return resample_op(input, list(output_size), filter, align_corners, [float(s) for s in scales], antialias)
+    return resample_op(input, list(output_size), filter, align_corners, [float(s) for s in scales], antialias,
+                       [float(p) for p in filter_params])
 
 
 def resample_backward(
@@ -48,10 +85,12 @@ def resample_backward(
     align_corners: bool = False,
     scales: Sequence[float] = (),
     antialias: bool = False,
+    filter_params: Sequence[float] = (),
 ) -> Tensor:
     """Gradient of :func:`resample` with respect to its input, whose spatial extents are ``input_size``."""
     return torch.ops.torchresample.resample_backward.default(
-        grad_output, list(input_size), filter, align_corners, [float(s) for s in scales], antialias
+        grad_output, list(input_size), filter, align_corners, [float(s) for s in scales], antialias,
+        [float(p) for p in filter_params]
     )
 
 
@@ -66,14 +105,15 @@ def _empty_like_format(like: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 @torch.library.register_fake("torchresample::resample")
-def _resample_fake(input, output_size, filter, align_corners=False, scales=(), antialias=False):
+def _resample_fake(input, output_size, filter, align_corners=False, scales=(), antialias=False, filter_params=()):
     torch._check(3 <= input.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D input, got {input.dim()}-D")
     torch._check(len(output_size) == input.dim() - 2, lambda: "output_size must have one entry per spatial axis")
     return _empty_like_format(input, [*input.shape[:2], *output_size])
 
 
 @torch.library.register_fake("torchresample::resample_backward")
-def _resample_backward_fake(grad_output, input_size, filter, align_corners=False, scales=(), antialias=False):
+def _resample_backward_fake(grad_output, input_size, filter, align_corners=False, scales=(), antialias=False,
+                            filter_params=()):
     torch._check(
         3 <= grad_output.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D grad_output, got {grad_output.dim()}-D"
     )
@@ -211,16 +251,19 @@ def _unfold(y: Tensor, batch_size: int) -> Tuple[Tensor, int]:
 
 
 @torch.library.register_vmap("torchresample::resample")
-def _resample_vmap(info, in_dims, input, output_size, filter, align_corners=False, scales=(), antialias=False):
-    y = resample_op(_fold(input, in_dims[0], info.batch_size), output_size, filter, align_corners, scales, antialias)
+def _resample_vmap(info, in_dims, input, output_size, filter, align_corners=False, scales=(), antialias=False,
+                   filter_params=()):
+    y = resample_op(_fold(input, in_dims[0], info.batch_size), output_size, filter, align_corners, scales, antialias,
+                    filter_params)
     return _unfold(y, info.batch_size)
 
 
 @torch.library.register_vmap("torchresample::resample_backward")
 def _resample_backward_vmap(info, in_dims, grad_output, input_size, filter, align_corners=False, scales=(),
-                            antialias=False):
+                            antialias=False, filter_params=()):
     y = torch.ops.torchresample.resample_backward.default(
-        _fold(grad_output, in_dims[0], info.batch_size), input_size, filter, align_corners, scales, antialias
+        _fold(grad_output, in_dims[0], info.batch_size), input_size, filter, align_corners, scales, antialias,
+        filter_params
     )
     return _unfold(y, info.batch_size)
 

@@ -14,12 +14,17 @@ from torch._jit_internal import BroadcastingList1  # noqa: F401
 __all__ = ["interpolate", "max_unpool1d", "max_unpool2d", "max_unpool3d", "traced"]
 
 
+def _mode_list() -> str:
+    return "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact, and the windowed modes of " \
+        "torchresample.FILTERS"
+
+
 def _filter(mode: str, dim: int) -> str:
     """The resample filter of ``mode`` (torch's mode/rank rules: NotImplementedError for a mismatch)."""
     if dim < 1 or dim > 3:
         raise NotImplementedError(
             "Input Error: Only 3D, 4D and 5D input Tensors supported (got " + str(dim + 2) + "D) for the modes: "
-            "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got " + mode + ")"
+            + _mode_list() + " (got " + mode + ")"
         )
     tied = {"linear": 1, "bilinear": 2, "trilinear": 3}
     if mode in tied:
@@ -29,10 +34,9 @@ def _filter(mode: str, dim: int) -> str:
         return "linear"
     if mode == "bicubic":
         return "cubic"
-    if mode in ["nearest", "nearest-exact", "area", "lanczos"]:
+    if mode in ["nearest", "nearest-exact", "area"] or torch.ops.torchresample.filter_kind(mode) == "windowed":
         return mode
-    raise NotImplementedError("Input Error: unknown mode " + mode + " (the modes: nearest | linear | bilinear | "
-                              "bicubic | trilinear | lanczos | area | nearest-exact)")
+    raise NotImplementedError("Input Error: unknown mode " + mode + " (the modes: " + _mode_list() + ")")
 
 
 def interpolate(
@@ -43,6 +47,7 @@ def interpolate(
     align_corners: Optional[bool] = None,
     recompute_scale_factor: Optional[bool] = None,
     antialias: bool = False,
+    filter_params: Optional[Dict[str, float]] = None,
 ) -> Tensor:
     """:func:`torchresample.functional.interpolate` for TorchScript: the same arguments, output sizes and scales (a
     one-element size or scale_factor stands for every axis: TorchScript passes a single value so)."""
@@ -56,8 +61,9 @@ def interpolate(
     elif align_corners is not None:
         corners = align_corners
     if antialias and filter in ["nearest", "nearest-exact", "area"]:
-        raise ValueError("Anti-alias option is restricted to the linear, bilinear, trilinear, bicubic and lanczos "
+        raise ValueError("Anti-alias option is restricted to the linear, bilinear, trilinear, bicubic and windowed "
                          "modes (torchresample accepts it with 3-D, 4-D and 5-D input for each)")
+    params = torch.ops.torchresample.filter_param_values(filter, filter_params)
     output_size: List[int] = []
     scales: List[float] = []
     if size is not None and scale_factor is not None:
@@ -79,7 +85,7 @@ def interpolate(
             scales = factors
     else:
         raise ValueError("either size or scale_factor should be defined")
-    return torch.ops.torchresample.resample(input, output_size, filter, corners, scales, antialias)
+    return torch.ops.torchresample.resample(input, output_size, filter, corners, scales, antialias, params)
 
 
 def _max_unpool(input: Tensor, indices: Tensor, kernel: List[int], stride: List[int], padding: List[int],
@@ -156,22 +162,22 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Union[int, Tuple[i
 
 
 def resample_scaled_1d(input: Tensor, factors: List[float], filter: str, align_corners: bool, scales: List[float],
-                       antialias: bool) -> Tensor:
+                       antialias: bool, filter_params: List[float]) -> Tensor:
     size = [int(float(input.size(2)) * factors[0])]
-    return torch.ops.torchresample.resample(input, size, filter, align_corners, scales, antialias)
+    return torch.ops.torchresample.resample(input, size, filter, align_corners, scales, antialias, filter_params)
 
 
 def resample_scaled_2d(input: Tensor, factors: List[float], filter: str, align_corners: bool, scales: List[float],
-                       antialias: bool) -> Tensor:
+                       antialias: bool, filter_params: List[float]) -> Tensor:
     size = [int(float(input.size(2)) * factors[0]), int(float(input.size(3)) * factors[1])]
-    return torch.ops.torchresample.resample(input, size, filter, align_corners, scales, antialias)
+    return torch.ops.torchresample.resample(input, size, filter, align_corners, scales, antialias, filter_params)
 
 
 def resample_scaled_3d(input: Tensor, factors: List[float], filter: str, align_corners: bool, scales: List[float],
-                       antialias: bool) -> Tensor:
+                       antialias: bool, filter_params: List[float]) -> Tensor:
     size = [int(float(input.size(2)) * factors[0]), int(float(input.size(3)) * factors[1]),
             int(float(input.size(4)) * factors[2])]
-    return torch.ops.torchresample.resample(input, size, filter, align_corners, scales, antialias)
+    return torch.ops.torchresample.resample(input, size, filter, align_corners, scales, antialias, filter_params)
 
 
 def max_unpool_default_1d(input: Tensor, indices: Tensor, kernel: List[int], stride: List[int],

@@ -11,11 +11,14 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 
+from ._ops import FILTERS
 from .functional import interpolate
 
 __all__ = ["ResizeError", "load_image", "resize_image", "resize_path"]
 
-MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area", "lanczos")
+# The 2-D modes: torch's, then every windowed filter of the table (lanczos, box, gaussian, ...).
+MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area",
+         *(name for name, f in FILTERS.items() if f.kind == "windowed"))
 # The largest output, in bytes of the resampling's working type, resized without --max-bytes.
 DEFAULT_MAX_BYTES = 4 << 30
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 import operator
 import warnings
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
 
 from . import _distributed, _ops, _script
+from ._ops import FILTERS, FilterInfo
 from ._script import BroadcastingList1
 
 try:
@@ -21,6 +22,8 @@ except ImportError:  # pragma: no cover - a build for another Python: the genera
     _eager_interpolate = _eager_pixel_shuffle = None
 
 __all__ = [
+    "FILTERS",
+    "FilterInfo",
     "interpolate",
     "upsample",
     "upsample_nearest",
@@ -35,20 +38,21 @@ __all__ = [
 ]
 
 
-# mode -> (filter of the resample op, number of spatial axes the mode is tied to in torch, or None for any)
+# mode -> (filter of the resample op, number of spatial axes the mode is tied to in torch, or None for any). torch's
+# linear and cubic modes go by their names; every other filter of the table is a mode of its own name.
+_TORCH_MODES = {"linear": ("linear", 1), "bilinear": ("linear", 2), "trilinear": ("linear", 3), "bicubic": ("cubic", None)}
 _MODES = {
-    "nearest": ("nearest", None),
-    "nearest-exact": ("nearest-exact", None),
-    "linear": ("linear", 1),
-    "bilinear": ("linear", 2),
-    "trilinear": ("linear", 3),
-    "bicubic": ("cubic", None),
-    "area": ("area", None),
-    "lanczos": ("lanczos", None),
+    **{name: (name, None) for name, f in _ops.FILTERS.items() if f.kind != "torch"},
+    **_TORCH_MODES,
 }
-_NO_CORNERS = ("nearest", "area", "nearest-exact")
-_NO_ANTIALIAS = ("nearest", "area", "nearest-exact")
-_MODE_LIST = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+# The modes without align_corners and antialias: nearest, nearest-exact, area.
+_NO_CORNERS = tuple(name for name, f in _ops.FILTERS.items() if f.kind in ("point", "area"))
+_NO_ANTIALIAS = _NO_CORNERS
+_WINDOWED_MODES = [name for name, f in _ops.FILTERS.items() if f.kind == "windowed"]
+# torch's list, with ours where lanczos always stood.
+_MODE_LIST = " | ".join(["nearest", "linear", "bilinear", "bicubic", "trilinear", *_WINDOWED_MODES, "area",
+                         "nearest-exact"])
+_ANTIALIAS_MODES = ", ".join(["linear", "bilinear", "trilinear", "bicubic", *_WINDOWED_MODES])
 _RANK_NAMES = {1: ("3D", "linear"), 2: ("4D", "bilinear"), 3: ("5D", "trilinear")}
 
 
@@ -108,16 +112,20 @@ def interpolate(
     align_corners: Optional[bool] = None,
     recompute_scale_factor: Optional[bool] = None,
     antialias: bool = False,
+    filter_params: Optional[Dict[str, float]] = None,
 ) -> Tensor:
     r"""Resample ``input`` to ``size`` or by ``scale_factor``: a drop-in for :func:`torch.nn.functional.interpolate`.
 
     Same arguments, output sizes, scale semantics and exceptions as torch. Where torch has a mode, results
     match it (nearest modes bit-exact, floating modes within rounding). Beyond torch:
 
-    * ``antialias=True`` with ``linear`` (3-D input), ``bilinear``, ``trilinear``, ``bicubic`` and
-      ``lanczos`` in every dimension, for float16 and bfloat16 too;
-    * ``bicubic`` on 3-D and 5-D input (cubic along every axis), ``lanczos`` in 1-D/2-D/3-D, with or
-      without antialias, and with ``align_corners``;
+    * ``antialias=True`` with ``linear`` (3-D input), ``bilinear``, ``trilinear``, ``bicubic`` and the
+      windowed modes in every dimension, for float16 and bfloat16 too;
+    * ``bicubic`` on 3-D and 5-D input (cubic along every axis);
+    * the windowed modes, in 1-D/2-D/3-D, with or without antialias, and with ``align_corners``: ``lanczos``
+      (``a``, default 3), ``box``, ``gaussian`` (``sigma`` in filter units, default 0.5, cut at 3 sigma),
+      ``mitchell`` (Mitchell-Netravali ``b``, ``c``, default 1/3, 1/3) and ``catmull-rom`` (``b`` = 0, ``c`` = 1/2).
+      Their taps are normalised windows of the filter (README, Filters);
     * every mode for float32/float64/float16/bfloat16 and uint8 (uint8: rounded and saturated);
     * a deterministic backward (each gradient element is a gather in a fixed order, on CPU and CUDA).
 
@@ -126,21 +134,26 @@ def interpolate(
         size: output spatial size (an int for every axis, or one per axis).
         scale_factor: multiplier for the spatial size (a float for every axis, or one per axis).
         mode: ``'nearest'`` | ``'nearest-exact'`` | ``'linear'`` | ``'bilinear'`` | ``'trilinear'`` |
-            ``'bicubic'`` | ``'area'`` | ``'lanczos'``. Default: ``'nearest'``.
+            ``'bicubic'`` | ``'area'`` | ``'lanczos'`` | ``'box'`` | ``'gaussian'`` | ``'mitchell'`` |
+            ``'catmull-rom'``. Default: ``'nearest'``.
         align_corners: for the interpolating modes, map corner pixel centres onto each other.
         recompute_scale_factor: compute the output size from ``scale_factor`` and let the kernels use
             ``in / out`` instead of ``1 / scale_factor``.
         antialias: widen the filter by the downscale factor (as torch and Pillow do).
+        filter_params: the filter's parameters by name, e.g. ``{"a": 2}`` for Lanczos-2 or ``{"sigma": 0.8}``
+            (those left out keep their defaults; ``torchresample.FILTERS`` lists each filter's).
 
     Returns:
         The resampled tensor, in ``input.suggest_memory_format()`` as torch's result is (torch's ``area`` on
         channels_last_3d input returns a contiguous tensor, ours keeps the format: README, Parity with torch).
     """
     if torch.jit.is_scripting():
-        return _script.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+        return _script.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias,
+                                   filter_params)
     if _eager_interpolate is not None and not torch.compiler.is_compiling():
         # The common eager call, checked and made in C++; None where the general path below must decide.
-        out = _eager_interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+        out = _eager_interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias,
+                                 filter_params)
         if out is not None:
             return out
     _check_input(input, "interpolate")
@@ -210,11 +223,12 @@ def interpolate(
     rank_ok = filter_name is not None and 1 <= dim <= 3 and tied_rank in (None, dim)
     if antialias and (mode in _NO_ANTIALIAS or not rank_ok):
         raise ValueError(
-            "Anti-alias option is restricted to the linear, bilinear, trilinear, bicubic and lanczos modes "
+            f"Anti-alias option is restricted to the {_ANTIALIAS_MODES} modes "
             "(torchresample accepts it with 3-D, 4-D and 5-D input for each)"
         )
     if not rank_ok:
         _raise_rank_error(input.dim(), mode, tied_rank)
+    params = _ops.filter_param_values(filter_name, filter_params)
 
     # The argument types torch's parser rejects (TypeError) when it calls the op, after the checks above.
     if align_corners is not None and type(align_corners) is not bool:
@@ -235,7 +249,7 @@ def interpolate(
         # torch.jit.trace: a script function computes the size from the input's, so that the trace keeps it dynamic.
         return _script.traced(f"resample_scaled_{dim}d")(input, [float(s) for s in size_factors], filter_name,
                                                         bool(align_corners), _scales_of(scale_factors),
-                                                        bool(antialias))
+                                                        bool(antialias), params)
     if output_size is None:
         assert scale_factors is not None
         compiling = torch.compiler.is_compiling()
@@ -249,6 +263,8 @@ def interpolate(
         if isinstance(n, int) and not -(2**63) <= n < 2**63:
             # As torch's argument parser, which cannot unpack it into an int64 (a recomputed size from a huge scale).
             raise TypeError(f"output size {n} does not fit in int64 (scale_factor too large?)")
+    if params:
+        return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias), params)
     return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias))
 
 

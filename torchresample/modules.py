@@ -1,7 +1,7 @@
 """The upsampling layers: subclasses of torch's (``isinstance`` holds, same arguments, repr and pickling) whose
 forward runs torchresample's ops, plus the volumetric pixel-shuffle layers torch lacks."""
 
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from torch import Tensor, nn
@@ -29,12 +29,14 @@ _Scale = Union[float, Sequence[float], None]
 class Upsample(nn.Upsample):
     """:class:`torch.nn.Upsample` computed by :func:`torchresample.functional.interpolate`.
 
-    Same arguments and defaults as torch's, plus ``antialias`` (shown in the repr only when set). Every mode of
-    :func:`torchresample.functional.interpolate` is accepted, ``'lanczos'`` included.
+    Same arguments and defaults as torch's, plus ``antialias`` and ``filter_params`` (shown in the repr only when
+    set). Every mode of :func:`torchresample.functional.interpolate` is accepted, the windowed ones (``'lanczos'``,
+    ``'gaussian'``, ...) included.
     """
 
     __constants__ = nn.Upsample.__constants__ + ["antialias"]
     antialias: bool
+    filter_params: Optional[Dict[str, float]]
 
     def __init__(
         self,
@@ -44,11 +46,13 @@ class Upsample(nn.Upsample):
         align_corners: Optional[bool] = None,
         recompute_scale_factor: Optional[bool] = None,
         antialias: bool = False,
+        filter_params: Optional[Dict[str, float]] = None,
     ) -> None:
         # Named, not super(): in the UpsamplingNearest2d/UpsamplingBilinear2d MROs the next __init__ is torch's
         # two-argument one.
         nn.Upsample.__init__(self, size, scale_factor, mode, align_corners, recompute_scale_factor)
         self.antialias = antialias
+        self.filter_params = None if filter_params is None else {k: float(v) for k, v in filter_params.items()}
 
     def forward(self, input: Tensor) -> Tensor:
         """Resample ``input``; also the forward of torch's Upsample under :func:`torchresample.patch`."""
@@ -56,6 +60,9 @@ class Upsample(nn.Upsample):
         antialias = False
         if hasattr(self, "antialias"):
             antialias = self.antialias
+        filter_params: Optional[Dict[str, float]] = None
+        if hasattr(self, "filter_params"):
+            filter_params = self.filter_params
         return F.interpolate(
             input,
             self.size,
@@ -64,15 +71,21 @@ class Upsample(nn.Upsample):
             self.align_corners,
             recompute_scale_factor=self.recompute_scale_factor,
             antialias=antialias,
+            filter_params=filter_params,
         )
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("antialias", False)
+        state.setdefault("filter_params", None)
         super().__setstate__(state)
 
     def extra_repr(self) -> str:
         info = super().extra_repr()
-        return info + ", antialias=True" if self.antialias else info
+        if self.antialias:
+            info += ", antialias=True"
+        if self.filter_params is not None:
+            info += f", filter_params={self.filter_params}"
+        return info
 
 
 class UpsamplingNearest2d(Upsample, nn.UpsamplingNearest2d):

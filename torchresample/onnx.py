@@ -11,6 +11,8 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 import torch
 
+from ._ops import FILTERS
+
 __all__ = ["OPSET", "ExportError", "register"]
 
 # The opset of the nodes written: Resize's antialias attribute is opset 18's.
@@ -125,17 +127,19 @@ class _TorchScriptBuilder(_Builder):
 
 
 def _reference(input: torch.Tensor, output_size: List[int], filter: str, align_corners: bool, scales: List[float],
-               antialias: bool) -> torch.Tensor:
+               antialias: bool, filter_params: Sequence[float] = ()) -> torch.Tensor:
     """Our op on a real tensor, while an exporter translates the graph."""
     with torch.no_grad():
-        return torch.ops.torchresample.resample.default(input, output_size, filter, align_corners, scales, antialias)
+        return torch.ops.torchresample.resample.default(input, output_size, filter, align_corners, scales, antialias,
+                                                        list(filter_params))
 
 
 def _axis_matrix(n_in: int, n_out: int, filter: str, align_corners: bool, scale: Optional[float],
-                 antialias: bool) -> np.ndarray:
+                 antialias: bool, filter_params: Sequence[float]) -> np.ndarray:
     """The (in, out) matrix of one axis: row i is our op's response to a unit impulse at input i."""
     impulses = torch.eye(n_in, dtype=torch.float64).unsqueeze(1)
-    rows = _reference(impulses, [n_out], filter, align_corners, [] if scale is None else [scale], antialias)
+    rows = _reference(impulses, [n_out], filter, align_corners, [] if scale is None else [scale], antialias,
+                      filter_params)
     return rows[:, 0, :].numpy()
 
 
@@ -236,7 +240,7 @@ def _resize_form(filter: str, k: int, align_corners: bool, antialias: bool) -> O
 
 
 def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str, align_corners: bool,
-                   scales: Sequence[float], antialias: bool) -> Any:
+                   scales: Sequence[float], antialias: bool, filter_params: Sequence[float] = ()) -> Any:
     """``torchresample::resample`` in ONNX (Note [ONNX export])."""
     out_sizes = list(output_size)
     k = len(out_sizes)
@@ -255,9 +259,9 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
         return y
 
     form = _resize_form(filter, k, align_corners, antialias)
-    # uint8 cubic and Lanczos round and saturate after the W pass (Note [uint8 passes]): with static sizes, so does
-    # the export (the MatMul form, one axis at a time).
-    w_pass_first = (dtype == torch.uint8 and filter in ("cubic", "lanczos") and static and k >= 2 and
+    # uint8 with a filter of negative lobes rounds and saturates after the W pass (Note [rounded w pass]): with
+    # static sizes, so does the export (the MatMul form, one axis at a time).
+    w_pass_first = (dtype == torch.uint8 and FILTERS[filter].negative_lobes and static and k >= 2 and
                     in_sizes[-1] != out_sizes[-1] and in_sizes[:-1] != out_sizes[:-1])
     if w_pass_first:
         form = None
@@ -283,11 +287,12 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
                 f"batch may stay dynamic). Input sizes {in_sizes}, output sizes {out_sizes}."
             )
         if w_pass_first:
-            y = _matmul_axes(b, y, in_sizes, out_sizes, compute, filter, align_corners, axis_scales, antialias, [k - 1])
+            y = _matmul_axes(b, y, in_sizes, out_sizes, compute, filter, align_corners, axis_scales, antialias,
+                             filter_params, [k - 1])
             y = _round_uint8(b, y)
         axes = list(range(k - 1)) if w_pass_first else list(range(k))
         y = _matmul_axes(b, y, in_sizes[:-1] + out_sizes[-1:] if w_pass_first else in_sizes, out_sizes, compute,
-                         filter, align_corners, axis_scales, antialias, axes)
+                         filter, align_corners, axis_scales, antialias, filter_params, axes)
     if dtype == compute:
         return y
     if dtype == torch.uint8:
@@ -334,13 +339,14 @@ def _round_uint8(b: _Builder, y: Any) -> Any:
 
 
 def _matmul_axes(b: _Builder, y: Any, in_sizes: List[int], out_sizes: List[int], compute: torch.dtype, filter: str,
-                 align_corners: bool, axis_scales: List[Optional[float]], antialias: bool, axes: List[int]) -> Any:
+                 align_corners: bool, axis_scales: List[Optional[float]], antialias: bool,
+                 filter_params: Sequence[float], axes: List[int]) -> Any:
     """Apply the (in, out) matrix of each of ``axes``, the axes that shrink the data first."""
     k = len(in_sizes)
     current = list(in_sizes)
     numpy_type = np.float64 if compute == torch.float64 else np.float32
     for d in sorted(axes, key=lambda d: out_sizes[d] / in_sizes[d]):
-        w = _axis_matrix(in_sizes[d], out_sizes[d], filter, align_corners, axis_scales[d], antialias)
+        w = _axis_matrix(in_sizes[d], out_sizes[d], filter, align_corners, axis_scales[d], antialias, filter_params)
         if in_sizes[d] == out_sizes[d] and np.array_equal(w, np.eye(in_sizes[d])):
             continue
         w = w.astype(numpy_type)
@@ -448,10 +454,11 @@ def _register_torchscript() -> None:
     """Symbolic functions for the TorchScript exporter (torch.onnx.export(..., dynamo=False)), opset 18 and on."""
     from torch.onnx import register_custom_op_symbolic, symbolic_helper
 
-    def resample(g, input, output_size, filter, align_corners, scales, antialias):
+    def resample(g, input, output_size, filter, align_corners, scales, antialias, filter_params):
         return lower_resample(_TorchScriptBuilder(g), input, _output_size(g, input, output_size),
                               symbolic_helper._parse_arg(filter, "s"), symbolic_helper._parse_arg(align_corners, "b"),
-                              symbolic_helper._parse_arg(scales, "fs"), symbolic_helper._parse_arg(antialias, "b"))
+                              symbolic_helper._parse_arg(scales, "fs"), symbolic_helper._parse_arg(antialias, "b"),
+                              symbolic_helper._parse_arg(filter_params, "fs"))
 
     def max_unpool(g, input, indices, output_size):
         return lower_max_unpool(_TorchScriptBuilder(g), input, indices, _list(output_size))

@@ -1,23 +1,46 @@
-// Index and weight formulas of every resampling filter: the one place (CPU and CUDA) that decides parity.
+// Index and weight formulas of every resampling filter: the one place that decides parity. Plans are built on the
+// host for both devices, so this header needs nothing but the standard library (tests/cpp builds it alone).
 #pragma once
 
-#include <c10/macros/Macros.h>
-
+#include <array>
 #include <cmath>
 #include <cstdint>
 
 namespace torchresample {
 
-// The filters of the `resample` op. Plain cubic uses Keys a = -0.75 (torch); antialiased cubic a = -0.5
-// (torch, Pillow). Lanczos is Lanczos-3.
-enum class Filter : int8_t { Nearest, NearestExact, Linear, Cubic, Area, Lanczos };
+// Note [filter table]
+// A filter is one struct below (its name, kind, parameters with their defaults, radius and weight function) and
+// one case of `with_filter`, whose switch has no default: the build uses -Werror=switch, so a filter added to the
+// enum and not to the switch does not compile. Everything else (the op's filter names, interpolate's modes, the
+// Python API's parameter names, argument checks, uint8 routing) reads the structs through `with_filter`.
+enum class Filter : int8_t { Nearest, NearestExact, Linear, Cubic, Area, Lanczos, Box, Gaussian, Mitchell, CatmullRom };
+constexpr int kFilterCount = static_cast<int>(Filter::CatmullRom) + 1;  // keep the last enumerator here
+
+// How a filter makes its taps:
+// - kPoint: one tap, the nearest source index (Note [nearest index]); no antialias.
+// - kArea: adaptive average pooling (Note [area window]); no antialias.
+// - kTorch: torch's interpolating taps (linear, Keys cubic a = -0.75, clamped at the edges); with antialias the
+//   normalised window of the struct's weight function, as torch's and Pillow's antialias kernels.
+// - kWindowed: always the normalised window of the weight function (Note [antialias window]), widened on a
+//   downscale when antialias is asked for.
+enum class FilterKind : int8_t { kPoint, kArea, kTorch, kWindowed };
+
+constexpr int kMaxFilterParams = 2;
+
+struct FilterParam {
+  const char* name;
+  double default_value;
+};
+
+// A filter's parameters, resolved: the caller's values or the filter's defaults (unused slots are 0).
+using FilterParams = std::array<double, kMaxFilterParams>;
 
 // Note [axis scale]
 // Input pixels per output pixel, as torch's area_pixel_compute_scale: (in-1)/(out-1) with align_corners
 // (0 when out == 1); otherwise 1/scale_factor when the caller passed a positive scale (computed in double,
 // then rounded to T), else in/out.
 template <typename T>
-C10_HOST_DEVICE inline T axis_scale(int64_t in, int64_t out, bool align_corners, double scale_arg) {
+inline T axis_scale(int64_t in, int64_t out, bool align_corners, double scale_arg) {
   if (align_corners) {
     return out > 1 ? static_cast<T>(in - 1) / static_cast<T>(out - 1) : T(0);
   }
@@ -28,7 +51,7 @@ C10_HOST_DEVICE inline T axis_scale(int64_t in, int64_t out, bool align_corners,
 // Continuous input coordinate of output o (pixel centres at integers): scale*o with align_corners, else
 // scale*(o+0.5)-0.5, clamped at 0 for linear but not for cubic (torch's area_pixel_compute_source_index).
 template <typename T>
-C10_HOST_DEVICE inline T source_index(T scale, int64_t o, bool align_corners, bool clamp_negative) {
+inline T source_index(T scale, int64_t o, bool align_corners, bool clamp_negative) {
   if (align_corners) {
     return scale * static_cast<T>(o);
   }
@@ -63,7 +86,7 @@ struct NearestRule {
 // `T` is the opmath type of kSeparable. Plans are built on the host, where the unfused path must not be
 // contracted into a fused multiply-add by our own compiler: the baseline x86-64 flags of the glue have no FMA.
 template <typename T>
-C10_HOST_DEVICE inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, double scale_arg, NearestRule rule) {
+inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, double scale_arg, NearestRule rule) {
   int64_t i = 0;
   switch (rule.kernel) {
     case NearestKernel::kIndexed: {
@@ -99,203 +122,441 @@ C10_HOST_DEVICE inline int64_t nearest_source(bool exact, int64_t o, int64_t in,
   return i < in - 1 ? i : in - 1;
 }
 
-// Keys cubic convolution kernel: the |x| <= 1 and 1 < |x| < 2 pieces.
-template <typename T>
-C10_HOST_DEVICE inline T cubic_near(T x, T a) {
-  return ((a + T(2)) * x - (a + T(3))) * x * x + T(1);
-}
-
-template <typename T>
-C10_HOST_DEVICE inline T cubic_far(T x, T a) {
-  return ((a * x - T(5) * a) * x + T(8) * a) * x - T(4) * a;
-}
-
-// Filters of the windowed (antialias / Lanczos) path, as functions of distance in filter units.
-template <typename T>
-C10_HOST_DEVICE inline T window_filter(Filter f, T x) {
-  x = x < T(0) ? -x : x;
-  switch (f) {
-    case Filter::Linear:
-      return x < T(1) ? T(1) - x : T(0);
-    case Filter::Cubic:
-      return x < T(1) ? cubic_near<T>(x, T(-0.5)) : (x < T(2) ? cubic_far<T>(x, T(-0.5)) : T(0));
-    case Filter::Lanczos: {
-      if (x >= T(3)) {
-        return T(0);
-      }
-      if (x == T(0)) {
-        return T(1);
-      }
-      const T pi = T(3.14159265358979323846);
-      const T px = pi * x;
-      return (T(3) * std::sin(px) * std::sin(px / T(3))) / (px * px);
-    }
-    default:
-      return T(0);
-  }
-}
-
-// Half-width of the windowed filters, in filter units.
-C10_HOST_DEVICE inline int window_radius(Filter f) {
-  return f == Filter::Linear ? 1 : (f == Filter::Cubic ? 2 : 3);
-}
 
 // Everything one axis needs to produce the taps of any output index.
 template <typename T>
 struct AxisFilter {
   Filter filter;
-  bool windowed;  // antialias, or Lanczos: normalised taps from window_filter
+  bool windowed;  // antialias, or a kWindowed filter: normalised taps from the filter's weight function
   bool antialias;
   bool align_corners;
   int64_t in;
   int64_t out;
   double scale_arg;  // the caller's scale factor, <= 0 when none
   NearestRule nearest;  // Note [nearest index]
+  T params[kMaxFilterParams];
   T scale;
   T support;   // window half-width in input pixels (windowed)
   T invscale;  // filter units per input pixel (windowed)
   int64_t max_taps;
 };
 
+// The weight functions take the signed distance x in filter units (input pixels, or output pixels on an antialiased
+// downscale) and the parameters in the accumulation type T; radii are in filter units. Filters of the kPoint, kArea
+// and kTorch kinds also make their own taps (`taps`): the first input index, the count and the weights w[0..count),
+// distinct ascending in-range indices, clamped taps folded onto the edge.
+
 template <typename T>
-C10_HOST_DEVICE inline AxisFilter<T> make_axis_filter(
-    Filter filter, bool antialias, bool align_corners, int64_t in, int64_t out, double scale_arg,
-    NearestRule nearest = {}) {
+inline T box_weight(T x) {
+  return (x > T(-0.5) && x <= T(0.5)) ? T(1) : T(0);  // half-open, as Pillow's: one pixel per centre
+}
+
+// Keys cubic convolution kernel: the |x| <= 1 and 1 < |x| < 2 pieces.
+template <typename T>
+inline T cubic_near(T x, T a) {
+  return ((a + T(2)) * x - (a + T(3))) * x * x + T(1);
+}
+
+template <typename T>
+inline T cubic_far(T x, T a) {
+  return ((a * x - T(5) * a) * x + T(8) * a) * x - T(4) * a;
+}
+
+// Mitchell and Netravali's two-parameter cubic (B = 0, C = -a is Keys' a).
+template <typename T>
+inline T bc_cubic_weight(T x, T b, T c) {
+  x = std::fabs(x);
+  if (x < T(1)) {
+    return ((T(12) - T(9) * b - T(6) * c) * x * x * x + (T(-18) + T(12) * b + T(6) * c) * x * x + (T(6) - T(2) * b)) /
+           T(6);
+  }
+  if (x < T(2)) {
+    return ((-b - T(6) * c) * x * x * x + (T(6) * b + T(30) * c) * x * x + (T(-12) * b - T(48) * c) * x +
+            (T(8) * b + T(24) * c)) /
+           T(6);
+  }
+  return T(0);
+}
+
+// The rows of the table. `invalid` returns why parameters are refused, or nullptr. `negative_lobes`: a uint8 resize
+// of two axes rounds and clips its intermediate, as torch and Pillow do (rounded_w_pass in resample_glue.h).
+
+struct NearestFilter {
+  static constexpr const char* name = "nearest";
+  static constexpr FilterKind kind = FilterKind::kPoint;
+  static constexpr bool negative_lobes = false;
+  static constexpr std::array<FilterParam, 0> params{};
+  static const char* invalid(const double*) { return nullptr; }
+  static double radius(const double*) { return 0.5; }
+  template <typename T>
+  static T weight(T x, const T*) {
+    return box_weight(x);
+  }
+  template <typename T>
+  static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
+    count = 1;
+    w[0] = T(1);
+    return nearest_source<T>(f.filter == Filter::NearestExact, o, f.in, f.out, f.scale_arg, f.nearest);
+  }
+};
+
+struct NearestExactFilter : NearestFilter {
+  static constexpr const char* name = "nearest-exact";
+};
+
+struct LinearFilter {
+  static constexpr const char* name = "linear";
+  static constexpr FilterKind kind = FilterKind::kTorch;
+  static constexpr bool negative_lobes = false;
+  static constexpr std::array<FilterParam, 0> params{};
+  static const char* invalid(const double*) { return nullptr; }
+  static double radius(const double*) { return 1.0; }
+  template <typename T>
+  static T weight(T x, const T*) {
+    x = std::fabs(x);
+    return x < T(1) ? T(1) - x : T(0);
+  }
+  template <typename T>
+  static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
+    // Note [linear taps]: an axis with out == in copies, even when a scale was given (torch).
+    const int64_t in = f.in;
+    if (f.out == in) {
+      count = 1;
+      w[0] = T(1);
+      return o;
+    }
+    const T real = source_index<T>(f.scale, o, f.align_corners, true);
+    int64_t i0 = static_cast<int64_t>(std::floor(real));
+    i0 = i0 < in - 1 ? i0 : in - 1;
+    T lambda = real - static_cast<T>(i0);
+    lambda = lambda < T(0) ? T(0) : (lambda > T(1) ? T(1) : lambda);
+    if (i0 < in - 1) {
+      count = 2;
+      w[0] = T(1) - lambda;
+      w[1] = lambda;
+    } else {
+      count = 1;
+      w[0] = (T(1) - lambda) + lambda;
+    }
+    return i0;
+  }
+};
+
+// torch's bicubic: Keys a = -0.75 taps; antialiased, a = -0.5 (torch, Pillow).
+struct CubicFilter {
+  static constexpr const char* name = "cubic";
+  static constexpr FilterKind kind = FilterKind::kTorch;
+  static constexpr bool negative_lobes = true;
+  static constexpr std::array<FilterParam, 0> params{};
+  static const char* invalid(const double*) { return nullptr; }
+  static double radius(const double*) { return 2.0; }
+  template <typename T>
+  static T weight(T x, const T*) {
+    x = std::fabs(x);
+    return x < T(1) ? cubic_near<T>(x, T(-0.5)) : (x < T(2) ? cubic_far<T>(x, T(-0.5)) : T(0));
+  }
+  template <typename T>
+  static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
+    // Note [cubic taps]: taps i0-1 .. i0+2, Keys a = -0.75, indices clamped to the edge, not renormalised.
+    const int64_t in = f.in;
+    const T real = source_index<T>(f.scale, o, f.align_corners, false);
+    const T fl = std::floor(real);
+    const int64_t i0 = static_cast<int64_t>(fl);
+    const T t = real - fl;
+    const T a = T(-0.75);
+    const T c[4] = {cubic_far<T>(t + T(1), a), cubic_near<T>(t, a), cubic_near<T>(T(1) - t, a),
+                    cubic_far<T>(T(2) - t, a)};
+    auto clampi = [in](int64_t i) { return i < 0 ? int64_t(0) : (i > in - 1 ? in - 1 : i); };
+    const int64_t first = clampi(i0 - 1);
+    count = clampi(i0 + 2) - first + 1;
+    for (int64_t k = 0; k < count; ++k) {
+      w[k] = T(0);
+    }
+    for (int64_t k = 0; k < 4; ++k) {
+      w[clampi(i0 - 1 + k) - first] += c[k];
+    }
+    return first;
+  }
+};
+
+struct AreaFilter : NearestFilter {
+  static constexpr const char* name = "area";
+  static constexpr FilterKind kind = FilterKind::kArea;
+  template <typename T>
+  static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
+    // Note [area window]: adaptive average pooling, [floor(o*in/out), ceil((o+1)*in/out)), in integers.
+    const int64_t in = f.in, out = f.out;
+    const int64_t first = (o * in) / out;
+    const int64_t last = ((o + 1) * in + out - 1) / out;
+    count = last - first;
+    const T inv = T(1) / static_cast<T>(count);
+    for (int64_t k = 0; k < count; ++k) {
+      w[k] = inv;
+    }
+    return first;
+  }
+};
+
+// Lanczos-a: sinc(x) sinc(x / a) on |x| < a; a = 3 by default.
+struct LanczosFilter {
+  static constexpr const char* name = "lanczos";
+  static constexpr FilterKind kind = FilterKind::kWindowed;
+  static constexpr bool negative_lobes = true;
+  static constexpr std::array<FilterParam, 1> params{{{"a", 3.0}}};
+  static const char* invalid(const double* p) {
+    return p[0] >= 0.5 && p[0] <= 64.0 ? nullptr : "lanczos: a must be in [0.5, 64]";
+  }
+  static double radius(const double* p) { return p[0]; }
+  template <typename T>
+  static T weight(T x, const T* p) {
+    const T a = p[0];
+    x = std::fabs(x);
+    if (x >= a) {
+      return T(0);
+    }
+    if (x == T(0)) {
+      return T(1);
+    }
+    const T px = T(3.14159265358979323846) * x;
+    return (a * std::sin(px) * std::sin(px / a)) / (px * px);
+  }
+};
+
+// The box: every input pixel whose centre falls in the window weighs the same (Pillow's BOX); nearest with a window.
+struct BoxFilter {
+  static constexpr const char* name = "box";
+  static constexpr FilterKind kind = FilterKind::kWindowed;
+  static constexpr bool negative_lobes = false;
+  static constexpr std::array<FilterParam, 0> params{};
+  static const char* invalid(const double*) { return nullptr; }
+  static double radius(const double*) { return 0.5; }
+  template <typename T>
+  static T weight(T x, const T*) {
+    return box_weight(x);
+  }
+};
+
+// exp(-x^2 / (2 sigma^2)), cut at 3 sigma; sigma = 0.5 by default.
+struct GaussianFilter {
+  static constexpr const char* name = "gaussian";
+  static constexpr FilterKind kind = FilterKind::kWindowed;
+  static constexpr bool negative_lobes = false;
+  static constexpr std::array<FilterParam, 1> params{{{"sigma", 0.5}}};
+  static const char* invalid(const double* p) {
+    return p[0] >= 0.05 && p[0] <= 20.0 ? nullptr : "gaussian: sigma must be in [0.05, 20]";
+  }
+  static double radius(const double* p) { return 3.0 * p[0]; }
+  template <typename T>
+  static T weight(T x, const T* p) {
+    return std::fabs(x) < T(3) * p[0] ? std::exp(-x * x / (T(2) * p[0] * p[0])) : T(0);
+  }
+};
+
+// Mitchell-Netravali, B = C = 1/3 by default.
+struct MitchellFilter {
+  static constexpr const char* name = "mitchell";
+  static constexpr FilterKind kind = FilterKind::kWindowed;
+  static constexpr bool negative_lobes = true;
+  static constexpr std::array<FilterParam, 2> params{{{"b", 1.0 / 3.0}, {"c", 1.0 / 3.0}}};
+  static const char* invalid(const double* p) {
+    return std::fabs(p[0]) <= 8.0 && std::fabs(p[1]) <= 8.0 ? nullptr : "b and c must be in [-8, 8]";
+  }
+  static double radius(const double*) { return 2.0; }
+  template <typename T>
+  static T weight(T x, const T* p) {
+    return bc_cubic_weight<T>(x, p[0], p[1]);
+  }
+};
+
+// Catmull-Rom: the interpolating member of the family, B = 0, C = 1/2 (Keys a = -1/2, as a normalised window).
+struct CatmullRomFilter : MitchellFilter {
+  static constexpr const char* name = "catmull-rom";
+  static constexpr std::array<FilterParam, 2> params{{{"b", 0.0}, {"c", 0.5}}};
+};
+
+// fn(the filter's struct) for the filter f.
+template <typename Fn>
+inline decltype(auto) with_filter(Filter f, Fn&& fn) {
+  switch (f) {
+    case Filter::Nearest:
+      return fn(NearestFilter{});
+    case Filter::NearestExact:
+      return fn(NearestExactFilter{});
+    case Filter::Linear:
+      return fn(LinearFilter{});
+    case Filter::Cubic:
+      return fn(CubicFilter{});
+    case Filter::Area:
+      return fn(AreaFilter{});
+    case Filter::Lanczos:
+      return fn(LanczosFilter{});
+    case Filter::Box:
+      return fn(BoxFilter{});
+    case Filter::Gaussian:
+      return fn(GaussianFilter{});
+    case Filter::Mitchell:
+      return fn(MitchellFilter{});
+    case Filter::CatmullRom:
+      return fn(CatmullRomFilter{});
+  }
+  return fn(NearestFilter{});  // not reached: the switch is exhaustive
+}
+
+inline const char* filter_name(Filter f) {
+  return with_filter(f, [](auto F) { return decltype(F)::name; });
+}
+
+inline FilterKind filter_kind(Filter f) {
+  return with_filter(f, [](auto F) { return decltype(F)::kind; });
+}
+
+inline bool negative_lobes(Filter f) {
+  return with_filter(f, [](auto F) { return decltype(F)::negative_lobes; });
+}
+
+// Whether antialias is defined for the filter: every kind but the point and area ones.
+inline bool takes_antialias(Filter f) {
+  switch (filter_kind(f)) {
+    case FilterKind::kPoint:
+    case FilterKind::kArea:
+      return false;
+    case FilterKind::kTorch:
+    case FilterKind::kWindowed:
+      return true;
+  }
+  return false;
+}
+
+// The filter of an op name; false when there is none.
+inline bool find_filter(const char* name, size_t length, Filter* out) {
+  for (int i = 0; i < kFilterCount; ++i) {
+    const char* n = filter_name(static_cast<Filter>(i));
+    size_t k = 0;
+    while (k < length && n[k] != '\0' && n[k] == name[k]) {
+      ++k;
+    }
+    if (k == length && n[k] == '\0') {
+      *out = static_cast<Filter>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The filter's parameters from the caller's `given` (none: the defaults; else exactly one per parameter), or why
+// they are refused.
+inline const char* resolve_filter_params(Filter f, const double* given, size_t n, FilterParams* out) {
+  return with_filter(f, [&](auto F) -> const char* {
+    using Row = decltype(F);
+    constexpr size_t count = Row::params.size();
+    out->fill(0.0);
+    if (n != 0 && n != count) {
+      return count == 0 ? "takes no parameters" : "takes one value per parameter, or none for the defaults";
+    }
+    for (size_t k = 0; k < count; ++k) {
+      const double v = n == 0 ? Row::params[k].default_value : given[k];
+      if (!std::isfinite(v)) {
+        return "parameters must be finite";
+      }
+      (*out)[k] = v;
+    }
+    return Row::invalid(out->data());
+  });
+}
+
+template <typename T>
+inline AxisFilter<T> make_axis_filter(Filter filter, const FilterParams& params, bool antialias, bool align_corners,
+                                      int64_t in, int64_t out, double scale_arg, NearestRule nearest = {}) {
   AxisFilter<T> f;
   f.nearest = nearest;
   f.filter = filter;
   f.antialias = antialias;
-  f.windowed = antialias || filter == Filter::Lanczos;
+  f.windowed = antialias || filter_kind(filter) == FilterKind::kWindowed;
   f.align_corners = align_corners;
   f.in = in;
   f.out = out;
   f.scale_arg = scale_arg;
+  for (int k = 0; k < kMaxFilterParams; ++k) {
+    f.params[k] = static_cast<T>(params[k]);
+  }
   f.scale = axis_scale<T>(in, out, align_corners, scale_arg);
   f.support = T(0);
   f.invscale = T(1);
   if (f.windowed) {
     // Note [antialias window]: the support widens with the downscale factor (torch, Pillow).
     const bool widen = antialias && f.scale >= T(1);
-    f.support = static_cast<T>(window_radius(filter)) * (widen ? f.scale : T(1));
+    const double radius = with_filter(filter, [&](auto F) { return decltype(F)::radius(params.data()); });
+    f.support = static_cast<T>(radius) * (widen ? f.scale : T(1));
     f.invscale = widen ? T(1) / f.scale : T(1);
     f.max_taps = static_cast<int64_t>(std::ceil(static_cast<double>(f.support))) * 2 + 1;
-  } else if (filter == Filter::Linear) {
-    f.max_taps = 2;
-  } else if (filter == Filter::Cubic) {
-    f.max_taps = 4;
-  } else if (filter == Filter::Area) {
-    f.max_taps = (in + out - 1) / out + 1;
-  } else {
-    f.max_taps = 1;
+    return f;
+  }
+  switch (filter_kind(filter)) {
+    case FilterKind::kPoint:
+      f.max_taps = 1;
+      break;
+    case FilterKind::kArea:
+      f.max_taps = (in + out - 1) / out + 1;
+      break;
+    case FilterKind::kTorch:
+      f.max_taps = 2 * static_cast<int64_t>(with_filter(filter, [](auto F) { return decltype(F)::radius(nullptr); }));
+      break;
+    case FilterKind::kWindowed:  // handled above
+      break;
   }
   return f;
 }
 
-// The taps of output o: returns the first input index, writes the tap count and weights w[0..count).
-// Taps are distinct ascending in-range indices: clamped taps are folded onto the edge (linear, cubic), taps
-// outside the input are dropped and the rest renormalised (windowed filters).
-template <typename T>
-C10_HOST_DEVICE inline int64_t axis_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
+// Note [antialias window]: the normalised window of filter Row around output o's centre, in continuous coordinates
+// (pixel i covers [i, i+1)). Taps outside the input are dropped and the rest renormalised. Antialias follows torch
+// exactly (align_corners only changes the scale); without it the centre is the source index of Note [source index],
+// so that align_corners means what it means for the other interpolators.
+template <typename Row, typename T>
+inline int64_t window_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
   const int64_t in = f.in;
-  if (f.antialias && f.out == in) {
+  const T center = f.antialias ? f.scale * (static_cast<T>(o) + T(0.5))
+                               : source_index<T>(f.scale, o, f.align_corners, false) + T(0.5);
+  int64_t xmin = static_cast<int64_t>(center - f.support + T(0.5));
+  xmin = xmin > 0 ? xmin : 0;
+  int64_t xmax = static_cast<int64_t>(center + f.support + T(0.5));
+  xmax = xmax < in ? xmax : in;
+  int64_t n = xmax - xmin;
+  n = n < f.max_taps ? n : f.max_taps;  // rounding can add one tap beyond the bound (torch clamps too)
+  n = n > 1 ? n : 1;
+  T total = T(0);
+  for (int64_t j = 0; j < n; ++j) {
+    const T wj = Row::template weight<T>((static_cast<T>(j + xmin) - center + T(0.5)) * f.invscale, f.params);
+    w[j] = wj;
+    total += wj;
+  }
+  if (total != T(0)) {
+    for (int64_t j = 0; j < n; ++j) {
+      w[j] /= total;
+    }
+  }
+  count = n;
+  return xmin < in - 1 ? xmin : in - 1;
+}
+
+// The taps of output o: returns the first input index, writes the tap count and weights w[0..count).
+template <typename T>
+inline int64_t axis_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
+  if (f.windowed && f.out == f.in) {
     // torch's separable antialias kernels leave an axis whose extent does not change untouched, even when a
-    // scale factor was given (as linear does: Note [linear taps]).
+    // scale factor was given (as linear does: Note [linear taps]); so do the windowed filters (as Pillow does),
+    // whose windows would otherwise blur it (box, Gaussian, Mitchell are not interpolating).
     count = 1;
     w[0] = T(1);
     return o;
   }
-  if (f.windowed) {
-    // Note [antialias window]: centre in continuous coordinates (pixel i covers [i, i+1)). Antialias follows
-    // torch exactly (align_corners only changes the scale); plain Lanczos uses the source index of Note
-    // [source index], so it honours align_corners like the other interpolators.
-    const T center = f.antialias ? f.scale * (static_cast<T>(o) + T(0.5))
-                                 : source_index<T>(f.scale, o, f.align_corners, false) + T(0.5);
-    int64_t xmin = static_cast<int64_t>(center - f.support + T(0.5));
-    xmin = xmin > 0 ? xmin : 0;
-    int64_t xmax = static_cast<int64_t>(center + f.support + T(0.5));
-    xmax = xmax < in ? xmax : in;
-    int64_t n = xmax - xmin;
-    n = n < f.max_taps ? n : f.max_taps;  // rounding can add one tap beyond the bound (torch clamps too)
-    n = n > 1 ? n : 1;
-    T total = T(0);
-    for (int64_t j = 0; j < n; ++j) {
-      const T wj = window_filter<T>(f.filter, (static_cast<T>(j + xmin) - center + T(0.5)) * f.invscale);
-      w[j] = wj;
-      total += wj;
+  return with_filter(f.filter, [&](auto F) -> int64_t {
+    using Row = decltype(F);
+    if constexpr (Row::kind == FilterKind::kWindowed) {
+      return window_taps<Row>(f, o, w, count);
+    } else {
+      return f.windowed ? window_taps<Row>(f, o, w, count) : Row::template taps<T>(f, o, w, count);
     }
-    if (total != T(0)) {
-      for (int64_t j = 0; j < n; ++j) {
-        w[j] /= total;
-      }
-    }
-    count = n;
-    return xmin < in - 1 ? xmin : in - 1;
-  }
-  switch (f.filter) {
-    case Filter::Nearest:
-    case Filter::NearestExact: {
-      count = 1;
-      w[0] = T(1);
-      return nearest_source<T>(f.filter == Filter::NearestExact, o, in, f.out, f.scale_arg, f.nearest);
-    }
-    case Filter::Linear: {
-      // Note [linear taps]: an axis with out == in copies, even when a scale was given (torch).
-      if (f.out == in) {
-        count = 1;
-        w[0] = T(1);
-        return o;
-      }
-      const T real = source_index<T>(f.scale, o, f.align_corners, true);
-      int64_t i0 = static_cast<int64_t>(std::floor(real));
-      i0 = i0 < in - 1 ? i0 : in - 1;
-      T lambda = real - static_cast<T>(i0);
-      lambda = lambda < T(0) ? T(0) : (lambda > T(1) ? T(1) : lambda);
-      if (i0 < in - 1) {
-        count = 2;
-        w[0] = T(1) - lambda;
-        w[1] = lambda;
-      } else {
-        count = 1;
-        w[0] = (T(1) - lambda) + lambda;
-      }
-      return i0;
-    }
-    case Filter::Cubic: {
-      // Note [cubic taps]: taps i0-1 .. i0+2, Keys a = -0.75, indices clamped to the edge, not renormalised.
-      const T real = source_index<T>(f.scale, o, f.align_corners, false);
-      const T fl = std::floor(real);
-      const int64_t i0 = static_cast<int64_t>(fl);
-      const T t = real - fl;
-      const T a = T(-0.75);
-      const T c[4] = {cubic_far<T>(t + T(1), a), cubic_near<T>(t, a), cubic_near<T>(T(1) - t, a),
-                      cubic_far<T>(T(2) - t, a)};
-      auto clampi = [in](int64_t i) { return i < 0 ? int64_t(0) : (i > in - 1 ? in - 1 : i); };
-      const int64_t first = clampi(i0 - 1);
-      count = clampi(i0 + 2) - first + 1;
-      for (int64_t k = 0; k < count; ++k) {
-        w[k] = T(0);
-      }
-      for (int64_t k = 0; k < 4; ++k) {
-        w[clampi(i0 - 1 + k) - first] += c[k];
-      }
-      return first;
-    }
-    case Filter::Area: {
-      // Note [area window]: adaptive average pooling, [floor(o*in/out), ceil((o+1)*in/out)), in integers.
-      const int64_t out = f.out;
-      const int64_t first = (o * in) / out;
-      const int64_t last = ((o + 1) * in + out - 1) / out;
-      count = last - first;
-      const T inv = T(1) / static_cast<T>(count);
-      for (int64_t k = 0; k < count; ++k) {
-        w[k] = inv;
-      }
-      return first;
-    }
-    default:
-      count = 0;
-      return 0;
-  }
+  });
 }
 
 }  // namespace torchresample

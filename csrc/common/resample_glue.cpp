@@ -11,14 +11,70 @@
 namespace torchresample {
 
 Filter parse_filter(c10::string_view name) {
-  if (name == "nearest") return Filter::Nearest;
-  if (name == "nearest-exact") return Filter::NearestExact;
-  if (name == "linear") return Filter::Linear;
-  if (name == "cubic") return Filter::Cubic;
-  if (name == "area") return Filter::Area;
-  if (name == "lanczos") return Filter::Lanczos;
-  TORCH_CHECK_VALUE(false, "torchresample: unknown filter '", std::string(name),
-                    "'; expected one of nearest, nearest-exact, linear, cubic, area, lanczos");
+  Filter f = Filter::Nearest;
+  if (find_filter(name.data(), name.size(), &f)) {
+    return f;
+  }
+  std::ostringstream names;
+  for (int i = 0; i < kFilterCount; ++i) {
+    names << (i ? ", " : "") << filter_name(static_cast<Filter>(i));
+  }
+  TORCH_CHECK_VALUE(false, "torchresample: unknown filter '", std::string(name), "'; expected one of ", names.str());
+}
+
+FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given) {
+  FilterParams params{};
+  const char* error = resolve_filter_params(filter, given.data(), given.size(), &params);
+  TORCH_CHECK_VALUE(error == nullptr, "torchresample: filter '", filter_name(filter), "' ", error ? error : "",
+                    " (got ", given, ")");
+  return params;
+}
+
+std::string filter_kind_name(c10::string_view filter) {
+  Filter f = Filter::Nearest;
+  if (!find_filter(filter.data(), filter.size(), &f)) {
+    return "";
+  }
+  switch (filter_kind(f)) {
+    case FilterKind::kPoint:
+      return "point";
+    case FilterKind::kArea:
+      return "area";
+    case FilterKind::kTorch:
+      return "torch";
+    case FilterKind::kWindowed:
+      return "windowed";
+  }
+  return "";
+}
+
+std::vector<double> filter_param_values(c10::string_view filter,
+                                        const std::optional<c10::Dict<std::string, double>>& params) {
+  const Filter f = parse_filter(filter);
+  if (!params.has_value()) {
+    return {};
+  }
+  return with_filter(f, [&](auto F) {
+    using Row = decltype(F);
+    std::vector<double> values;
+    size_t used = 0;
+    for (const FilterParam& p : Row::params) {
+      const auto it = params->find(p.name);
+      used += it != params->end();
+      values.push_back(it != params->end() ? it->value() : p.default_value);
+    }
+    TORCH_CHECK_VALUE(used == params->size(), "torchresample: filter_params are not all parameters of the '",
+                      Row::name, "' filter (its parameters: ", Row::params.empty() ? "none" : "",
+                      [&] {
+                        std::string names;
+                        for (const FilterParam& p : Row::params) {
+                          names += (names.empty() ? "'" : ", '") + std::string(p.name) + "'";
+                        }
+                        return names;
+                      }(),
+                      ")");
+    return values;
+  });
 }
 
 ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format) {
@@ -75,16 +131,15 @@ void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::Arr
   const auto in_spatial = in_sizes.slice(2);
   // torch's area mode is adaptive average pooling, whose forward accepts an output extent of 0 (an empty
   // result); its backward, like every other mode, requires positive extents.
-  const bool empty_ok = forward && filter == Filter::Area;
+  const bool empty_ok = forward && filter_kind(filter) == FilterKind::kArea;
   bool positive = true;
   for (int64_t k = 0; k < spatial; ++k) {
     positive = positive && in_spatial[k] > 0 && (out_spatial[k] > 0 || (empty_ok && out_spatial[k] == 0));
   }
   TORCH_CHECK(positive, "Input and output sizes should be greater than ", empty_ok ? "or equal to 0" : "0",
               ", but got input ", spatial_string(in_spatial), " output ", spatial_string(out_spatial));
-  TORCH_CHECK_VALUE(!antialias || (filter != Filter::Nearest && filter != Filter::NearestExact &&
-                                   filter != Filter::Area),
-                    "torchresample: antialias is not defined for the nearest, nearest-exact and area filters");
+  TORCH_CHECK_VALUE(!antialias || takes_antialias(filter), "torchresample: antialias is not defined for the ",
+                    filter_name(filter), " filter");
 }
 
 }  // namespace
@@ -95,7 +150,7 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::Ar
   const auto sizes = input.sizes();
   // Only the batch may be empty (torch's upsample_*_common_check); area, adaptive average pooling in torch, also
   // takes empty channels in 1-D and 2-D.
-  TORCH_CHECK(input.numel() != 0 || (filter == Filter::Area && sizes.size() <= 4) ||
+  TORCH_CHECK(input.numel() != 0 || (filter_kind(filter) == FilterKind::kArea && sizes.size() <= 4) ||
                   c10::multiply_integers(sizes.begin() + 1, sizes.end()) != 0,
               "Non-empty ", sizes.size(), "D data tensor expected but got a tensor with sizes ", sizes);
   const auto dtype = input.scalar_type();
@@ -151,14 +206,15 @@ at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat return
 
 // What both directions share: the call's options, the layouts (Note [layout by strides]), the source in the
 // engine's layout and the result allocated in it.
-ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Filter filter, bool align_corners,
-                      at::ArrayRef<double> scales, bool antialias, bool backward) {
+ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Filter filter,
+                      const ResampleArgs& args, bool backward) {
   ResampleCall c;
   c.filter = filter;
-  c.align_corners = align_corners;
-  c.antialias = antialias;
+  c.params = parse_filter_params(filter, args.filter_params);
+  c.align_corners = args.align_corners;
+  c.antialias = args.antialias;
   c.backward = backward;
-  c.scales = axis_scales(scales, source.dim() - 2);
+  c.scales = axis_scales(args.scales, source.dim() - 2);
   c.returned_layout = source.suggest_memory_format();
   c.layout = engine_layout(source, c.returned_layout, c10::multiply_integers(result_shape));
   c.source = source.contiguous(c.layout);
@@ -208,23 +264,20 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
   return {NearestKernel::kSeparable, torch_cpu_fuses()};
 }
 
-ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
-                              bool align_corners, at::ArrayRef<double> scales, bool antialias) {
-  const Filter f = parse_filter(filter);
-  check_resample(input, output_size, scales, f, antialias);
-  ResampleCall c =
-      laid_out(input, with_spatial(input.sizes(), output_size), f, align_corners, scales, antialias, false);
+ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args) {
+  const Filter f = parse_filter(args.filter);
+  check_resample(input, output_size, args.scales, f, args.antialias);
+  ResampleCall c = laid_out(input, with_spatial(input.sizes(), output_size), f, args, false);
   c.geometry = c.forward = make_geometry(input.sizes(), output_size, c.layout);
   return c;
 }
 
 ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                                       c10::string_view filter, bool align_corners, at::ArrayRef<double> scales,
-                                       bool antialias) {
-  const Filter f = parse_filter(filter);
-  check_resample_backward(grad_output, input_size, scales, f, antialias);
+                                       const ResampleArgs& args) {
+  const Filter f = parse_filter(args.filter);
+  check_resample_backward(grad_output, input_size, args.scales, f, args.antialias);
   const auto input_shape = with_spatial(grad_output.sizes(), input_size);
-  ResampleCall c = laid_out(grad_output, input_shape, f, align_corners, scales, antialias, true);
+  ResampleCall c = laid_out(grad_output, input_shape, f, args, true);
   c.forward = make_geometry(input_shape, grad_output.sizes().slice(2), c.layout);
   c.geometry = c.forward;
   std::swap(c.geometry.in, c.geometry.out);

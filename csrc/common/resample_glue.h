@@ -3,13 +3,17 @@
 
 #include "plan.h"
 
+#include <ATen/core/Dict.h>
 #include <ATen/core/Tensor.h>
 #include <c10/util/string_view.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 #include <type_traits>
 
 namespace torchresample {
@@ -18,7 +22,18 @@ namespace torchresample {
 template <typename scalar_t>
 using acc_type = std::conditional_t<std::is_same_v<scalar_t, double>, double, float>;
 
+// The filter of an op name, or torch's ValueError listing the names (Note [filter table]).
 Filter parse_filter(c10::string_view name);
+
+// A filter's parameters from the op's `filter_params` (none: the defaults), or a ValueError.
+FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given);
+
+// The table for TorchScript, which cannot read Python's copy (torchresample.FILTERS): the kind of a filter name
+// ("point", "area", "torch", "windowed"; "" for none), and the op's filter_params from parameters given by name (the
+// defaults for those left out; empty for none).
+std::string filter_kind_name(c10::string_view filter);
+std::vector<double> filter_param_values(c10::string_view filter,
+                                        const std::optional<c10::Dict<std::string, double>>& params);
 
 // Note [canonical layout]
 // A kernel sees a tensor as [batch, D, H, W, channels], all contiguous: contiguous NC(D)HW input has
@@ -45,8 +60,9 @@ c10::SmallVector<int64_t, 5> with_spatial(at::IntArrayRef sizes, at::IntArrayRef
 
 // Forward plans of the three canonical axes (identity on padded axes), from the geometry's in/out extents.
 template <typename T>
-std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filter, bool antialias,
-                                         bool align_corners, at::ArrayRef<double> scales, NearestRule nearest) {
+std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filter, const FilterParams& params,
+                                         bool antialias, bool align_corners, at::ArrayRef<double> scales,
+                                         NearestRule nearest) {
   std::array<AxisPlan<T>, 3> plans;
   const int64_t spatial = static_cast<int64_t>(scales.size());
   for (int64_t a = 0; a < 3; ++a) {
@@ -55,7 +71,7 @@ std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filte
       plans[a] = identity_plan<T>(g.in[a]);
     } else {
       plans[a] = build_plan<T>(
-          make_axis_filter<T>(filter, antialias, align_corners, g.in[a], g.out[a], scales[k], nearest));
+          make_axis_filter<T>(filter, params, antialias, align_corners, g.in[a], g.out[a], scales[k], nearest));
     }
   }
   return plans;
@@ -69,6 +85,7 @@ AxisScales axis_scales(at::ArrayRef<double> scales, int64_t spatial);
 // the result contiguous in the engine's layout (Note [layout by strides]), and what the plans need.
 struct ResampleCall {
   Filter filter;
+  FilterParams params;
   bool align_corners;
   bool antialias;
   bool backward;
@@ -85,11 +102,28 @@ struct ResampleCall {
   at::Tensor returned() const;
 };
 
-ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
-                              bool align_corners, at::ArrayRef<double> scales, bool antialias);
+// The op's arguments after its first two, as every kernel of either direction takes them.
+struct ResampleArgs {
+  c10::string_view filter;
+  bool align_corners;
+  at::ArrayRef<double> scales;
+  bool antialias;
+  at::ArrayRef<double> filter_params;
+};
+
+ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args);
 ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                                       c10::string_view filter, bool align_corners, at::ArrayRef<double> scales,
-                                       bool antialias);
+                                       const ResampleArgs& args);
+
+// The op signature of every resample kernel (CPU and CUDA, both directions), and its registration from a function of
+// (tensor, sizes, ResampleArgs).
+using ResampleKernel = at::Tensor (*)(const at::Tensor&, at::IntArrayRef, const ResampleArgs&);
+template <ResampleKernel kernel>
+at::Tensor resample_op_kernel(const at::Tensor& source, at::IntArrayRef sizes, c10::string_view filter,
+                              bool align_corners, at::ArrayRef<double> scales, bool antialias,
+                              at::ArrayRef<double> filter_params) {
+  return kernel(source, sizes, ResampleArgs{filter, align_corners, scales, antialias, filter_params});
+}
 
 // Which device's kernels the plans are for: the nearest index follows torch's kernels of that device.
 enum class PlanDevice : int8_t { kCpu, kCuda };
@@ -101,7 +135,7 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device);
 template <typename T>
 std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c, PlanDevice device) {
   std::array<AxisPlan<T>, 3> plans =
-      forward_plans<T>(c.forward, c.filter, c.antialias, c.align_corners, c.scales, nearest_rule(c, device));
+      forward_plans<T>(c.forward, c.filter, c.params, c.antialias, c.align_corners, c.scales, nearest_rule(c, device));
   if (c.backward) {
     for (auto& p : plans) {
       p = transpose_plan(p);
@@ -114,6 +148,7 @@ std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c, PlanDevice device) 
 // type, nearest rule), and the stream for device plans (Note [device plan cache]): the key of the plan caches.
 struct PlanKey {
   Filter filter;
+  FilterParams params;
   bool align_corners;
   bool antialias;
   bool backward;
@@ -126,7 +161,8 @@ struct PlanKey {
   std::pair<int64_t, int64_t> stream;
 
   bool operator==(const PlanKey& o) const {
-    return filter == o.filter && align_corners == o.align_corners && antialias == o.antialias &&
+    return filter == o.filter && std::memcmp(params.data(), o.params.data(), sizeof(params)) == 0 &&
+           align_corners == o.align_corners && antialias == o.antialias &&
            backward == o.backward && spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
            std::memcmp(scales.data(), o.scales.data(), sizeof(scales)) == 0 && nearest.kernel == o.nearest.kernel &&
            nearest.fused == o.nearest.fused && stream == o.stream;
@@ -146,6 +182,11 @@ struct PlanKeyHash {
       mix(static_cast<uint64_t>(k.out[a]));
       mix(bits);
     }
+    for (const double p : k.params) {
+      uint64_t bits;
+      std::memcpy(&bits, &p, sizeof(bits));
+      mix(bits);
+    }
     mix(static_cast<uint64_t>(k.stream.first));
     mix(static_cast<uint64_t>(k.stream.second));
     return static_cast<size_t>(h);
@@ -154,7 +195,7 @@ struct PlanKeyHash {
 
 inline PlanKey plan_key(const ResampleCall& c, int64_t acc_size, NearestRule nearest,
                         std::pair<int64_t, int64_t> stream = {0, 0}) {
-  PlanKey k{c.filter, c.align_corners, c.antialias, c.backward, static_cast<int64_t>(c.scales.size()), acc_size,
+  PlanKey k{c.filter, c.params, c.align_corners, c.antialias, c.backward, static_cast<int64_t>(c.scales.size()), acc_size,
             c.forward.in, c.forward.out, {0.0, 0.0, 0.0}, nearest, stream};
   std::copy(c.scales.begin(), c.scales.end(), k.scales.begin());
   return k;
@@ -173,9 +214,13 @@ AxisMask resampled_axes(const std::array<AxisPlan<T>, 3>& plans) {
   return m;
 }
 
+// Note [rounded w pass]
+// The uint8 routing, for both devices: a uint8 resize of W and another axis with a filter of negative lobes runs W
+// first and rounds (and clips) its intermediate to uint8, as torch's and Pillow's uint8 kernels do; every other
+// uint8 resize keeps its intermediate in float.
 inline bool rounded_w_pass(const ResampleCall& c, AxisMask resampled) {
-  return c.source.scalar_type() == at::kByte && (c.filter == Filter::Cubic || c.filter == Filter::Lanczos) &&
-         (resampled & kAxisW) && (resampled & ~kAxisW);
+  return c.source.scalar_type() == at::kByte && negative_lobes(c.filter) && (resampled & kAxisW) &&
+         (resampled & ~kAxisW);
 }
 
 }  // namespace torchresample

@@ -101,18 +101,17 @@ void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<f
   resample_rows<uint8_t, float>(mid_ptr, dst, down, {plans[0], plans[1], identity_plan<float>(g.out[2])});
 }
 
-at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
-                        bool align_corners, at::ArrayRef<double> scales, bool antialias) {
-  const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
+at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args) {
+  const ResampleCall call = prepare_resample(input, output_size, args);
   if (call.result.numel() == 0) {
     return call.returned();
   }
   const ResampleGeometry& g = call.geometry;
-  const bool nearest = call.filter == Filter::Nearest || call.filter == Filter::NearestExact;
+  const bool nearest = filter_kind(call.filter) == FilterKind::kPoint;
   if (input.scalar_type() == at::kByte && !nearest) {
     const auto cached = cpu_plans<float>(call);
     const Plans<float>& plans = *cached;
-    const bool clipped_mid = call.filter == Filter::Cubic || call.filter == Filter::Lanczos;
+    const bool clipped_mid = negative_lobes(call.filter);
     if (plans[0].is_identity()) {
       // A channels-last engine under a contiguous result (Note [layout by strides]) stores torch's result
       // directly, into call.result's storage (the same bytes) viewed contiguous.
@@ -142,9 +141,8 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, c1
   return call.returned();
 }
 
-at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
-                                 bool align_corners, at::ArrayRef<double> scales, bool antialias) {
-  const ResampleCall call = prepare_resample_backward(grad_output, input_size, filter, align_corners, scales, antialias);
+at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef input_size, const ResampleArgs& args) {
+  const ResampleCall call = prepare_resample_backward(grad_output, input_size, args);
   if (call.result.numel() == 0) {
     return call.returned();
   }
@@ -159,8 +157,8 @@ at::Tensor resample_backward_cpu(const at::Tensor& grad_output, at::IntArrayRef 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(torchresample, CPU, m) {
-  m.impl("resample", &resample_cpu);
-  m.impl("resample_backward", &resample_backward_cpu);
+  m.impl("resample", &resample_op_kernel<&resample_cpu>);
+  m.impl("resample_backward", &resample_op_kernel<&resample_backward_cpu>);
 }
 
 }  // namespace torchresample

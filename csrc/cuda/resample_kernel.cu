@@ -526,7 +526,7 @@ void run_resample(const ResampleCall& call) {
   const ResampleGeometry& g = call.geometry;
   if (dev->resampled == 0) {
     out.copy_(call.source);
-  } else if (!call.backward && (call.filter == Filter::Nearest || call.filter == Filter::NearestExact)) {
+  } else if (!call.backward && filter_kind(call.filter) == FilterKind::kPoint) {
     launch_gather<width_type<sizeof(scalar_t)>, acc_t>(call.source.const_data_ptr(), out.mutable_data_ptr(),
                                                        make_extents(g.batch, g.channels, g.in, g.out), dev->axes,
                                                        device::current_stream());
@@ -535,10 +535,9 @@ void run_resample(const ResampleCall& call) {
   }
 }
 
-at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c10::string_view filter,
-                         bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args) {
   const device::DeviceGuard device_guard(input.device());
-  const ResampleCall call = prepare_resample(input, output_size, filter, align_corners, scales, antialias);
+  const ResampleCall call = prepare_resample(input, output_size, args);
   if (call.result.numel() != 0) {
     AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda",
                                     [&] { run_resample<scalar_t>(call); });
@@ -546,10 +545,10 @@ at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c
   return call.returned();
 }
 
-at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size, c10::string_view filter,
-                                  bool align_corners, at::ArrayRef<double> scales, bool antialias) {
+at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size,
+                                  const ResampleArgs& args) {
   const device::DeviceGuard device_guard(grad_output.device());
-  const ResampleCall call = prepare_resample_backward(grad_output, input_size, filter, align_corners, scales, antialias);
+  const ResampleCall call = prepare_resample_backward(grad_output, input_size, args);
   if (call.result.numel() != 0) {
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda",
                                     [&] { run_resample<scalar_t>(call); });
@@ -560,8 +559,8 @@ at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef
 }  // namespace
 
 TORCHRESAMPLE_CUDA_LIBRARY_IMPL(m) {
-  m.impl("resample", &resample_cuda);
-  m.impl("resample_backward", &resample_backward_cuda);
+  m.impl("resample", &resample_op_kernel<&resample_cuda>);
+  m.impl("resample_backward", &resample_op_kernel<&resample_backward_cuda>);
 }
 
 }  // namespace torchresample

@@ -8,6 +8,8 @@
 
 #include <Python.h>
 
+#include "../common/filters.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -35,7 +37,7 @@ namespace torchresample {
 namespace {
 
 using ResampleSignature = at::Tensor(const at::Tensor&, c10::SymIntArrayRef, c10::string_view, bool,
-                                     c10::ArrayRef<double>, bool);
+                                     c10::ArrayRef<double>, bool, c10::ArrayRef<double>);
 using ShuffleSignature = at::Tensor(const at::Tensor&, int64_t, int64_t);
 
 // The GIL is released around the op, as torch.ops releases it.
@@ -132,36 +134,42 @@ bool per_axis(PyObject* value, int64_t n, T* out, Read read) {
 }
 
 // interpolate's modes: the op's filter, the spatial rank the mode is tied to (0: any), and whether it interpolates
-// (takes align_corners and antialias).
+// (takes align_corners and antialias). torch's linear and cubic modes go by their names; every other filter of the
+// table is a mode of its own name (Note [filter table]).
 struct Mode {
-  const char* name;
-  const char* filter;
+  Filter filter;
   int64_t tied_rank;
   bool interpolating;
 };
 
-constexpr Mode kModes[] = {
-    {"nearest", "nearest", 0, false},  {"nearest-exact", "nearest-exact", 0, false},
-    {"linear", "linear", 1, true},     {"bilinear", "linear", 2, true},
-    {"trilinear", "linear", 3, true},  {"bicubic", "cubic", 0, true},
-    {"area", "area", 0, false},        {"lanczos", "lanczos", 0, true},
-};
-
-const Mode* find_mode(PyObject* name) {
+bool find_mode(PyObject* name, Mode* mode) {
   if (!PyUnicode_CheckExact(name)) {
-    return nullptr;
+    return false;
   }
-  const char* text = PyUnicode_AsUTF8(name);
+  Py_ssize_t length = 0;
+  const char* text = PyUnicode_AsUTF8AndSize(name, &length);
   if (text == nullptr) {
     PyErr_Clear();
-    return nullptr;
+    return false;
   }
-  for (const Mode& m : kModes) {
+  static constexpr struct {
+    const char* name;
+    Filter filter;
+    int64_t tied_rank;
+  } kTorchModes[] = {{"linear", Filter::Linear, 1}, {"bilinear", Filter::Linear, 2},
+                     {"trilinear", Filter::Linear, 3}, {"bicubic", Filter::Cubic, 0}};
+  for (const auto& m : kTorchModes) {
     if (std::strcmp(text, m.name) == 0) {
-      return &m;
+      *mode = {m.filter, m.tied_rank, true};
+      return true;
     }
   }
-  return nullptr;
+  Filter f = Filter::Nearest;
+  if (!find_filter(text, static_cast<size_t>(length), &f) || filter_kind(f) == FilterKind::kTorch) {
+    return false;
+  }
+  *mode = {f, 0, takes_antialias(f)};
+  return true;
 }
 
 // Py_None, or Py_True / Py_False.
@@ -182,15 +190,17 @@ bool truncated_size(int64_t n, double scale, int64_t* out) {
   return true;
 }
 
-// interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias) -> Tensor | None
+// interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias, filter_params)
+// -> Tensor | None; only calls with filter_params=None (the filter's defaults) are taken here.
 PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t nargs) {
   HANDLE_TH_ERRORS
-  if (nargs != 7 || !plain_eager_input(args[0])) {
+  if (nargs != 8 || args[7] != Py_None || !plain_eager_input(args[0])) {
     Py_RETURN_NONE;
   }
   PyObject *size = args[1], *scale_factor = args[2];
   const at::Tensor& input = THPVariable_Unpack(args[0]);
-  const Mode* mode = find_mode(args[3]);
+  Mode found{};
+  const Mode* mode = find_mode(args[3], &found) ? &found : nullptr;
   const int64_t dim = input.dim() - 2;
   bool corners_none = true, align_corners = false, recompute_none = true, recompute = false, antialias = false;
   if (mode == nullptr || dim < 1 || dim > 3 || (mode->tied_rank != 0 && mode->tied_rank != dim) ||
@@ -220,7 +230,7 @@ PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t na
       Py_RETURN_NONE;
     }
     // area always recomputes (torch's adaptive pooling works from a size); the kernels then use in / out.
-    recompute = recompute || std::strcmp(mode->name, "area") == 0;
+    recompute = recompute || filter_kind(mode->filter) == FilterKind::kArea;
     for (int64_t k = 0; k < dim; ++k) {
       if (!truncated_size(input.size(k + 2), scales[k], &output_size[k]) || output_size[k] < 0) {
         Py_RETURN_NONE;
@@ -232,7 +242,8 @@ PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t na
                              .findSchemaOrThrow("torchresample::resample", "")
                              .typed<ResampleSignature>();
   return call_op(op, input, c10::fromIntArrayRefKnownNonNegative(at::IntArrayRef(output_size, dim)),
-                 c10::string_view(mode->filter), align_corners, c10::ArrayRef<double>(scales, num_scales), antialias);
+                 c10::string_view(filter_name(mode->filter)), align_corners, c10::ArrayRef<double>(scales, num_scales),
+                 antialias, c10::ArrayRef<double>());
   END_HANDLE_TH_ERRORS
 }
 
