@@ -5,11 +5,15 @@
     python3 dev.py test     # the test suite
     python3 dev.py bench    # the benchmarks (extra arguments are passed on, e.g. --quick)
     python3 dev.py gpu-check [--emulated] [--out DIR]   # the prepared first run on a GPU (see gpu_check)
+    python3 dev.py lint     # ruff check, ruff format --check, clang-format --dry-run -Werror (what CI runs)
+    python3 dev.py format   # ruff format and clang-format -i over the tree
 
-Environment: TORCH_SPEC (default "torch>=2.6") picks the torch to install; FORCE_CUDA=1 with CUDA_HOME
-builds the CUDA kernels without a visible GPU; FORCE_CUDA=0 builds CPU only. Every build includes the emulated
-CUDA device the tests run the CUDA kernels on (TORCHRESAMPLE_CUDA_EMULATION=0 leaves it out); a build whose
-sources and settings have not changed since the last one is skipped.
+.venv gets the exact versions of requirements-dev.txt (torch and every test, benchmark and lint dependency).
+Environment: TORCH_SPEC (default: the pinned torch) picks another torch, e.g. TORCH_SPEC="torch==2.9.1", or
+TORCH_SPEC=none keeps the torch already in .venv (the extension builds against the installed torch).
+FORCE_CUDA=1 with CUDA_HOME builds the CUDA kernels without a visible GPU; FORCE_CUDA=0 builds CPU only. Every
+build includes the emulated CUDA device the tests run the CUDA kernels on (TORCHRESAMPLE_CUDA_EMULATION=0 leaves it
+out); a build whose sources and settings have not changed since the last one is skipped.
 """
 
 from __future__ import annotations
@@ -30,8 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
-# onnx, onnxscript and onnxruntime: the ONNX export tests (onnxscript is the dynamo exporter's).
-DEPS = ["pytest", "numpy", "pillow", "tqdm", "expecttest", "onnx==1.23.2", "onnxscript==0.7.2", "onnxruntime==1.31.1"]
+REQUIREMENTS = ROOT / "requirements-dev.txt"
+
+
+def pinned() -> tuple[str, list[str]]:
+    """(the torch line, every other line) of requirements-dev.txt."""
+    lines = [l.split("#")[0].strip() for l in REQUIREMENTS.read_text().splitlines()]
+    lines = [l for l in lines if l]
+    torch_line = next(l for l in lines if l.startswith("torch=="))
+    return torch_line, [l for l in lines if l != torch_line]
 
 
 def run(cmd: list[str], **kw) -> None:
@@ -42,11 +53,13 @@ def run(cmd: list[str], **kw) -> None:
 def ensure_env() -> None:
     if not PYTHON.exists():
         run([sys.executable, "-m", "venv", VENV])
-    spec = os.environ.get("TORCH_SPEC", "torch>=2.6")
-    wanted = hashlib.sha1(" ".join([spec, *DEPS]).encode()).hexdigest()
+    torch_line, deps = pinned()
+    spec = os.environ.get("TORCH_SPEC", torch_line)
+    torch_spec = [] if spec == "none" else [spec]
+    wanted = hashlib.sha1(" ".join([*torch_spec, *deps]).encode()).hexdigest()
     stamp = VENV / ".torchresample-deps"
     if not stamp.exists() or stamp.read_text() != wanted:
-        run([PYTHON, "-m", "pip", "install", "-q", spec, *DEPS])
+        run([PYTHON, "-m", "pip", "install", "-q", *torch_spec, *deps])
         install_torchvision()
         stamp.write_text(wanted)
 
@@ -54,8 +67,9 @@ def ensure_env() -> None:
 def install_torchvision() -> None:
     """The torchvision release of the installed torch (0.N+15.P for 2.N.P), for the ONNX test that exports one of
     its segmentation models; where there is none, that test skips."""
-    version = subprocess.run([str(PYTHON), "-c", "import torch; print(torch.__version__)"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+    version = subprocess.run(
+        [str(PYTHON), "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     major, minor, patch = (int(v) for v in version.split("+")[0].split(".")[:3])
     spec = f"torchvision=={major - 2}.{minor + 15}.{patch}"
     if subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "--no-deps", spec]).returncode != 0:
@@ -159,8 +173,9 @@ def gpu_check(argv: list[str]) -> int:
         with open(log, "a") as f:
             f.write(f"$ {' '.join(str(c) for c in cmd)}\n")
             f.flush()
-            proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, **kw)
+            proc = subprocess.Popen(
+                [str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw
+            )
             watchdog = threading.Timer(timeout, proc.kill)
             watchdog.start()
             for line in proc.stdout:
@@ -181,14 +196,18 @@ def gpu_check(argv: list[str]) -> int:
         steps.append(("build", error.returncode or 1, time.monotonic() - t0))
         print("gpu-check: the build failed", flush=True)
         return 1
-    info = json.loads(subprocess.run([str(python), "-c", DEVICE_INFO], cwd=ROOT, capture_output=True, text=True,
-                                     check=True).stdout)
+    info = json.loads(
+        subprocess.run([str(python), "-c", DEVICE_INFO], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    )
     if not args.emulated and info["emulated"]:
         print("gpu-check: no CUDA GPU is visible (use --emulated to run the steps without one)", flush=True)
         return 2
     name = "emulated" if args.emulated else re.sub(r"[^a-z0-9]+", "-", info["gpu"].lower()).strip("-")
-    default_out = ROOT / ("build/gpu-check-emulated" if args.emulated else
-                          f"benchmarks/results/{datetime.date.today().isoformat()}-{name}")
+    default_out = ROOT / (
+        "build/gpu-check-emulated"
+        if args.emulated
+        else f"benchmarks/results/{datetime.date.today().isoformat()}-{name}"
+    )
     out = (args.out or default_out).resolve()
     if out.exists():
         shutil.rmtree(out)
@@ -198,17 +217,38 @@ def gpu_check(argv: list[str]) -> int:
     tenv = dict(os.environ, TORCHRESAMPLE_REQUIRE_EMULATION="1", PYTHONUNBUFFERED="1")
     if not args.emulated:
         tenv["TORCHRESAMPLE_REQUIRE_CUDA"] = "1"
-    step("tests", [python, "-m", "pytest", "tests/test_cuda.py", "tests/test_cuda_layers.py", "tests/test_emulation.py",
-                   "-q", "-rs", "-p", "no:cacheprovider"], out / "tests.log", env=tenv)
-    sanitizer = shutil.which("compute-sanitizer") or shutil.which("compute-sanitizer",
-                                                                 path=str(Path(env.get("CUDA_HOME", "")) / "bin"))
+    step(
+        "tests",
+        [
+            python,
+            "-m",
+            "pytest",
+            "tests/test_cuda.py",
+            "tests/test_cuda_layers.py",
+            "tests/test_emulation.py",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+        ],
+        out / "tests.log",
+        env=tenv,
+    )
+    sanitizer = shutil.which("compute-sanitizer") or shutil.which(
+        "compute-sanitizer", path=str(Path(env.get("CUDA_HOME", "")) / "bin")
+    )
     script = [python, "tests/cuda_sanitizer_run.py"]
     if args.emulated:
         step("sanitizer sample (emulated, no tool)", script + ["--emulated"], out / "sanitizer.log", env=tenv)
     elif sanitizer:
         for tool in ("memcheck", "racecheck"):
-            step(f"compute-sanitizer {tool}", [sanitizer, "--tool", tool, "--error-exitcode", "1", *script],
-                 out / "sanitizer.log", timeout=150, env=tenv)
+            step(
+                f"compute-sanitizer {tool}",
+                [sanitizer, "--tool", tool, "--error-exitcode", "1", *script],
+                out / "sanitizer.log",
+                timeout=150,
+                env=tenv,
+            )
     else:
         (out / "sanitizer.log").write_text("compute-sanitizer not found: skipped\n")
     bench = [python, "benchmarks/bench.py", "--out", out]
@@ -220,25 +260,73 @@ def gpu_check(argv: list[str]) -> int:
 
     total = time.monotonic() - started
     failed = [s for s in steps if s[1] != 0]
-    lines = [f"# gpu-check: {info.get('gpu', 'emulated device (no GPU)')}, {datetime.date.today().isoformat()}", "",
-             "```", json.dumps(info, indent=1), "```", "", "| step | result | seconds |", "|---|---|---:|"]
+    lines = [
+        f"# gpu-check: {info.get('gpu', 'emulated device (no GPU)')}, {datetime.date.today().isoformat()}",
+        "",
+        "```",
+        json.dumps(info, indent=1),
+        "```",
+        "",
+        "| step | result | seconds |",
+        "|---|---|---:|",
+    ]
     lines += [f"| {n} | {'ok' if rc == 0 else f'FAILED ({rc})'} | {sec:.0f} |" for n, rc, sec in steps]
-    lines += ["", f"Total {total:.0f} s (budget 480 s on an H100/H200). Logs: tests.log, sanitizer.log, bench.log; "
-              "benchmark tables: results.md, results.json."]
+    lines += [
+        "",
+        f"Total {total:.0f} s (budget 480 s on an H100/H200). Logs: tests.log, sanitizer.log, bench.log; "
+        "benchmark tables: results.md, results.json.",
+    ]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[-len(steps) - 4:]), flush=True)
+    print("\n".join(lines[-len(steps) - 4 :]), flush=True)
     print(f"gpu-check: wrote {out}", flush=True)
     return 1 if failed else 0
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# lint
+
+
+def cpp_sources() -> list[str]:
+    """The C++ and CUDA files clang-format keeps (.clang-format at the root)."""
+    out = subprocess.run(
+        ["git", "ls-files", "csrc", "tests/cpp"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [f for f in out if f.endswith((".h", ".cpp", ".cu", ".cuh"))]
+
+
+def lint(fix: bool) -> int:
+    """ruff (configured in pyproject.toml) and clang-format (.clang-format) over the tree: check, or fix."""
+    tools = VENV / "bin"
+    steps = (
+        [
+            [tools / "ruff", "check", "--fix", "."],
+            [tools / "ruff", "format", "."],
+            [tools / "clang-format", "-i", *cpp_sources()],
+        ]
+        if fix
+        else [
+            [tools / "ruff", "check", "."],
+            [tools / "ruff", "format", "--check", "."],
+            [tools / "clang-format", "--dry-run", "-Werror", *cpp_sources()],
+        ]
+    )
+    failed = 0
+    for cmd in steps:
+        print("+", " ".join(str(c) for c in cmd[:4]), "..." if len(cmd) > 4 else "", flush=True)
+        failed |= subprocess.call([str(c) for c in cmd], cwd=ROOT) != 0
+    return int(failed)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test", "bench", "build", "gpu-check"):
+    if not argv or argv[0] not in ("demo", "test", "bench", "build", "gpu-check", "lint", "format"):
         print(__doc__)
         return 2
     job, rest = argv[0], argv[1:]
     if job == "gpu-check":
         return gpu_check(rest)
     ensure_env()
+    if job in ("lint", "format"):
+        return lint(fix=job == "format")
     build()
     if job == "demo":
         return subprocess.call([str(PYTHON), "-m", "torchresample", "demo", *rest], cwd=ROOT)

@@ -3,7 +3,7 @@ import glob
 import os
 
 import torch
-from setuptools import find_packages, setup
+from setuptools import setup
 from torch.utils.cpp_extension import CUDA_HOME, BuildExtension, CppExtension, CUDAExtension
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -58,8 +58,12 @@ def extension():
     archs = cuda_arch_list()
     os.environ["TORCH_CUDA_ARCH_LIST"] = archs
     args["sources"] += sources("csrc/cuda/*.cu")
-    args["extra_compile_args"]["nvcc"] = ["-O3", "--expt-relaxed-constexpr", "-lineinfo",
-                                          *("-Xcompiler=" + w for w in WARNINGS)]
+    args["extra_compile_args"]["nvcc"] = [
+        "-O3",
+        "--expt-relaxed-constexpr",
+        "-lineinfo",
+        *("-Xcompiler=" + w for w in WARNINGS),
+    ]
     args["define_macros"] = [("TORCHRESAMPLE_WITH_CUDA", "1"), ("TORCHRESAMPLE_CUDA_ARCHS", '"%s"' % archs)]
     return CUDAExtension(**args)
 
@@ -92,24 +96,8 @@ if os.environ.get("TORCHRESAMPLE_CUDA_EMULATION") == "1":
     EXTENSIONS.append(emulated_extension())
 
 
+# The package's metadata is in pyproject.toml; setup.py adds the compiled extensions.
 setup(
-    name="torchresample",
-    version="0.1.0",
-    description="Resampling for PyTorch: every interpolate mode and the upsampling layers, CPU and CUDA kernels",
-    long_description=open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    if os.path.exists(os.path.join(ROOT, "README.md"))
-    else "",
-    long_description_content_type="text/markdown",
-    python_requires=">=3.9",
-    install_requires=["torch>=2.6"],
-    extras_require={
-        "test": ["pytest", "numpy", "pillow", "onnx", "onnxscript", "onnxruntime"],
-        "image": ["pillow", "tqdm"],
-        # torch.onnx.export(..., dynamo=True) needs onnxscript; onnxruntime runs the exported models.
-        "onnx": ["onnx", "onnxscript", "onnxruntime"],
-    },
-    packages=find_packages(include=["torchresample", "torchresample.*"]),
     ext_modules=EXTENSIONS,
     cmdclass={"build_ext": BuildExtension.with_options(no_python_abi_suffix=True)},
-    entry_points={"console_scripts": ["torchresample=torchresample.__main__:main"]},
 )

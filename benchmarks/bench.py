@@ -100,8 +100,17 @@ def large_cases(quick: bool = False) -> List[Case]:
                 for cl in layouts:
                     for bwd in (False, True):
                         if not (bwd and dtype == "uint8"):
-                            out.append(Case("large", f"{label} x{factor:g}", FEATURES, dict(kw, scale_factor=factor),
-                                            dtype, cl, bwd))
+                            out.append(
+                                Case(
+                                    "large",
+                                    f"{label} x{factor:g}",
+                                    FEATURES,
+                                    dict(kw, scale_factor=factor),
+                                    dtype,
+                                    cl,
+                                    bwd,
+                                )
+                            )
     for label in ("bilinear-aa", "bicubic-aa"):
         kw = dict(mode=label.split("-")[0], antialias=True, size=(224, 224))
         for dtype in ["float32"] if quick else ["float32", "uint8"]:
@@ -110,8 +119,17 @@ def large_cases(quick: bool = False) -> List[Case]:
     for label, kw in MODES_3D[:2] if quick else MODES_3D:
         for factor in (2.0, 0.5):
             for bwd in (False, True):
-                out.append(Case("large", f"{label} 3-D x{factor:g}", VOLUME, dict(kw, scale_factor=factor), "float32",
-                                False, bwd))
+                out.append(
+                    Case(
+                        "large",
+                        f"{label} 3-D x{factor:g}",
+                        VOLUME,
+                        dict(kw, scale_factor=factor),
+                        "float32",
+                        False,
+                        bwd,
+                    )
+                )
     return out
 
 
@@ -129,8 +147,17 @@ def small_cases(quick: bool = False) -> List[Case]:
                 for factor in (2.0, 0.5):
                     for cl in (False, True):
                         for bwd in (False, True):
-                            out.append(Case("small", f"{mode} {c}x{side}x{side} x{factor:g}", (1, c, side, side),
-                                            dict(mode=mode, scale_factor=factor), "float32", cl, bwd))
+                            out.append(
+                                Case(
+                                    "small",
+                                    f"{mode} {c}x{side}x{side} x{factor:g}",
+                                    (1, c, side, side),
+                                    dict(mode=mode, scale_factor=factor),
+                                    "float32",
+                                    cl,
+                                    bwd,
+                                )
+                            )
     return out
 
 
@@ -222,8 +249,11 @@ def _copy_reference(case: Case, x: torch.Tensor, out_shape: Sequence[int]) -> Ca
     element = x.element_size()
     total = (math.prod(read) + math.prod(write)) * element
     n = max(1, total // (2 * element))
-    src = torch.rand(n, device=x.device).to(x.dtype) if x.is_floating_point() else torch.ones(n, dtype=x.dtype,
-                                                                                               device=x.device)
+    src = (
+        torch.rand(n, device=x.device).to(x.dtype)
+        if x.is_floating_point()
+        else torch.ones(n, dtype=x.dtype, device=x.device)
+    )
     dst = torch.empty_like(src)
     return lambda: dst.copy_(src)
 
@@ -237,7 +267,7 @@ def callables(case: Case, x: torch.Tensor) -> Dict[str, Callable[[], object]]:
         # Every case compiles the same lambdas: a fresh dynamo cache per case keeps them under its recompile limit.
         torch._dynamo.reset()
         # Forward: compiled F.interpolate, ours eager, ours compiled. Backward: the training step (forward+backward).
-        step = _training_step if case.backward else (lambda fn, t, k: (lambda: fn(t, **k)))
+        step = _training_step if case.backward else (lambda fn, t, k: lambda: fn(t, **k))
         fns["ours"] = step(interpolate, x, kw)
         if has_torch:
             fns["inductor"] = step(_compiled(F.interpolate, kw), x, kw)
@@ -363,8 +393,17 @@ def warm_heap() -> bool:
 
 # The columns of the tables: (key in results, header). Speed-ups are the peer's time over ours.
 COLUMNS = {
-    "large": [("torch", "torch"), ("ours", "ours"), ("copy", "copy"), ("pillow", "Pillow"), ("opencv", "OpenCV"),
-              ("torch_det", "torch det."), ("ours_det", "ours det."), ("torch_op", "torch op"), ("ours_op", "ours op")],
+    "large": [
+        ("torch", "torch"),
+        ("ours", "ours"),
+        ("copy", "copy"),
+        ("pillow", "Pillow"),
+        ("opencv", "OpenCV"),
+        ("torch_det", "torch det."),
+        ("ours_det", "ours det."),
+        ("torch_op", "torch op"),
+        ("ours_op", "ours op"),
+    ],
     "small": [("torch", "torch"), ("ours", "ours"), ("copy", "copy"), ("torch_op", "torch op"), ("ours_op", "ours op")],
     "compiled": [("inductor", "inductor"), ("ours", "ours eager"), ("ours_compiled", "ours compiled")],
 }
@@ -378,13 +417,18 @@ def run(selected: List[Case], device: str, heap: str, timer: Timer, print_fn=pri
         peer = r.get(PEER[case.matrix])
         speed = f"{peer / r['ours']:.2f}x" if peer else "-"
         extra = "  ".join(f"{k} {v:.4f}" for k, v in r.items() if k not in ("ours", PEER[case.matrix]))
-        print_fn(f"[{heap}] {case.matrix:8s} {label(case):58s} ours {r['ours']:.4f} ms  {PEER[case.matrix]} "
-                 f"{peer or float('nan'):.4f} ms  {speed:>7s}  {extra}", flush=True)
+        print_fn(
+            f"[{heap}] {case.matrix:8s} {label(case):58s} ours {r['ours']:.4f} ms  {PEER[case.matrix]} "
+            f"{peer or float('nan'):.4f} ms  {speed:>7s}  {extra}",
+            flush=True,
+        )
 
 
 def label(case: Case) -> str:
-    return (f"{case.name} {case.dtype} {'channels_last' if case.channels_last else 'contiguous'} "
-            f"{'backward' if case.backward else 'forward'}")
+    return (
+        f"{case.name} {case.dtype} {'channels_last' if case.channels_last else 'contiguous'} "
+        f"{'backward' if case.backward else 'forward'}"
+    )
 
 
 def _geomean(values: List[float]) -> float:
@@ -396,25 +440,46 @@ def summary(results: List[Case], heap: str) -> Dict[str, Dict[str, float]]:
     out: Dict[str, Dict[str, float]] = {}
     for matrix in MATRICES:
         for backward in (False, True):
-            speed = [c.results[heap][PEER[matrix]] / c.results[heap]["ours"] for c in results
-                     if c.matrix == matrix and c.backward == backward and heap in c.results
-                     and PEER[matrix] in c.results[heap]]
+            speed = [
+                c.results[heap][PEER[matrix]] / c.results[heap]["ours"]
+                for c in results
+                if c.matrix == matrix
+                and c.backward == backward
+                and heap in c.results
+                and PEER[matrix] in c.results[heap]
+            ]
             if speed:
                 out[f"{matrix} {'backward' if backward else 'forward'}"] = {
-                    "geomean": _geomean(speed), "min": min(speed), "under_1x": sum(s < 1.0 for s in speed),
-                    "cases": len(speed)}
-        op_speed = [c.results[heap]["torch_op"] / c.results[heap]["ours_op"] for c in results
-                    if c.matrix == matrix and heap in c.results and "torch_op" in c.results[heap]]
+                    "geomean": _geomean(speed),
+                    "min": min(speed),
+                    "under_1x": sum(s < 1.0 for s in speed),
+                    "cases": len(speed),
+                }
+        op_speed = [
+            c.results[heap]["torch_op"] / c.results[heap]["ours_op"]
+            for c in results
+            if c.matrix == matrix and heap in c.results and "torch_op" in c.results[heap]
+        ]
         if op_speed:
-            out[f"{matrix} backward-op"] = {"geomean": _geomean(op_speed), "min": min(op_speed),
-                                            "under_1x": sum(s < 1.0 for s in op_speed), "cases": len(op_speed)}
+            out[f"{matrix} backward-op"] = {
+                "geomean": _geomean(op_speed),
+                "min": min(op_speed),
+                "under_1x": sum(s < 1.0 for s in op_speed),
+                "cases": len(op_speed),
+            }
     return out
 
 
 def machine(device: str) -> Dict[str, str]:
-    info = {"date": datetime.date.today().isoformat(), "torch": torch.__version__,
-            "torchresample": torchresample.__version__, "threads": str(torch.get_num_threads()),
-            "platform": platform.platform(), "python": platform.python_version(), "device": device}
+    info = {
+        "date": datetime.date.today().isoformat(),
+        "torch": torch.__version__,
+        "torchresample": torchresample.__version__,
+        "threads": str(torch.get_num_threads()),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "device": device,
+    }
     try:
         cpu = next(line for line in open("/proc/cpuinfo") if line.startswith("model name"))
         info["cpu"] = cpu.split(":", 1)[1].strip()
@@ -436,24 +501,39 @@ def write_results(results: List[Case], out_dir: Path, device: str, heaps: List[s
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = machine(device)
     summaries = {heap: summary(results, heap) for heap in heaps}
-    (out_dir / "results.json").write_text(json.dumps(
-        {"machine": meta, "command": argv, "summary": summaries, "cases": [asdict(c) for c in results]}, indent=1))
-    lines = [f"# Benchmarks: {meta.get('gpu', meta['cpu'])}, {meta['threads']} threads, torch {meta['torch']}, "
-             f"{meta['date']}", "", f"`python benchmarks/bench.py {' '.join(argv)}`; the procedure is in the "
-             "docstring of benchmarks/bench.py. Times are milliseconds per call (median of the rounds); speed-up = "
-             "the peer's time / ours (torch eager for the large and small matrices, inductor for the compiled "
-             "one). `copy` moves the op's bytes with a streaming copy (a reference, not a bound). A backward "
-             "case times `torch.autograd.grad` (what a user's backward costs); `torch op` / `ours op` time the "
-             "backward kernel alone, called on the recorded arguments without the autograd engine, and the "
-             "`backward-op` rows of the summary are their ratios.", ""]
-    lines += ["## Summary", "", "| matrix | pass | heap | geomean | min | cases under 1.0x |", "|---|---|---|---:|---:|---:|"]
+    (out_dir / "results.json").write_text(
+        json.dumps(
+            {"machine": meta, "command": argv, "summary": summaries, "cases": [asdict(c) for c in results]}, indent=1
+        )
+    )
+    lines = [
+        f"# Benchmarks: {meta.get('gpu', meta['cpu'])}, {meta['threads']} threads, torch {meta['torch']}, "
+        f"{meta['date']}",
+        "",
+        f"`python benchmarks/bench.py {' '.join(argv)}`; the procedure is in the "
+        "docstring of benchmarks/bench.py. Times are milliseconds per call (median of the rounds); speed-up = "
+        "the peer's time / ours (torch eager for the large and small matrices, inductor for the compiled "
+        "one). `copy` moves the op's bytes with a streaming copy (a reference, not a bound). A backward "
+        "case times `torch.autograd.grad` (what a user's backward costs); `torch op` / `ours op` time the "
+        "backward kernel alone, called on the recorded arguments without the autograd engine, and the "
+        "`backward-op` rows of the summary are their ratios.",
+        "",
+    ]
+    lines += [
+        "## Summary",
+        "",
+        "| matrix | pass | heap | geomean | min | cases under 1.0x |",
+        "|---|---|---|---:|---:|---:|",
+    ]
     for key in summaries[heaps[0]]:
         for heap in heaps:
             s = summaries[heap].get(key)
             if s:
                 matrix, what = key.split()
-                lines.append(f"| {matrix} | {what} | {heap} | {s['geomean']:.2f}x | {s['min']:.2f}x | "
-                             f"{s['under_1x']} of {s['cases']} |")
+                lines.append(
+                    f"| {matrix} | {what} | {heap} | {s['geomean']:.2f}x | {s['min']:.2f}x | "
+                    f"{s['under_1x']} of {s['cases']} |"
+                )
     for matrix in MATRICES:
         cases = [c for c in results if c.matrix == matrix]
         if not cases:
@@ -465,26 +545,44 @@ def write_results(results: List[Case], out_dir: Path, device: str, heaps: List[s
             header += [f"{h} ({heap})" for _, h in cols] + [f"speed-up ({heap})"]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * 4 + "---:|" * (len(header) - 4)]
         for c in cases:
-            row = [c.name, c.dtype, "channels_last" if c.channels_last else "contiguous",
-                   "backward" if c.backward else "forward"]
+            row = [
+                c.name,
+                c.dtype,
+                "channels_last" if c.channels_last else "contiguous",
+                "backward" if c.backward else "forward",
+            ]
             for heap in heaps:
                 r = c.results.get(heap, {})
                 row += [_ms(r.get(k)) for k, _ in cols]
                 peer = r.get(PEER[matrix])
                 row.append(f"{peer / r['ours']:.2f}" if peer and "ours" in r else "-")
             lines.append("| " + " | ".join(row) + " |")
-        lost = [c for c in cases for heap in heaps[:1]
-                if PEER[matrix] in c.results.get(heap, {}) and c.results[heap][PEER[matrix]] < c.results[heap]["ours"]]
-        lines += ["", f"Cases under 1.0x ({heaps[0]} heap): " + ("; ".join(
-            f"{label(c)} {c.results[heaps[0]][PEER[matrix]] / c.results[heaps[0]]['ours']:.2f}x" for c in lost)
-            if lost else "none") + "."]
+        lost = [
+            c
+            for c in cases
+            for heap in heaps[:1]
+            if PEER[matrix] in c.results.get(heap, {}) and c.results[heap][PEER[matrix]] < c.results[heap]["ours"]
+        ]
+        lines += [
+            "",
+            f"Cases under 1.0x ({heaps[0]} heap): "
+            + (
+                "; ".join(
+                    f"{label(c)} {c.results[heaps[0]][PEER[matrix]] / c.results[heaps[0]]['ours']:.2f}x" for c in lost
+                )
+                if lost
+                else "none"
+            )
+            + ".",
+        ]
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("--matrix", default="large,small", help="comma-separated: large, small, compiled")
     parser.add_argument("--quick", action="store_true", help="a short representative subset of each matrix")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -513,13 +611,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         child_argv = [a for i, a in enumerate(argv) if not a.startswith("--heap") and argv[i - 1 : i] != ["--heap"]]
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "warm.json"
-            subprocess.run([sys.executable, __file__, *child_argv, "--heap", "warm", "--json-cases", str(path)],
-                           check=True)
+            subprocess.run(
+                [sys.executable, __file__, *child_argv, "--heap", "warm", "--json-cases", str(path)], check=True
+            )
             for case, results in zip(selected, json.loads(path.read_text())):
                 case.results.update(results)
     for key, s in summary(selected, heaps[0]).items():
-        print(f"{key} ({heaps[0]} heap): geomean {s['geomean']:.2f}x, min {s['min']:.2f}x, "
-              f"{s['under_1x']} of {s['cases']} under 1.0x")
+        print(
+            f"{key} ({heaps[0]} heap): geomean {s['geomean']:.2f}x, min {s['min']:.2f}x, "
+            f"{s['under_1x']} of {s['cases']} under 1.0x"
+        )
     out = args.out or ROOT / "results" / f"{datetime.date.today().isoformat()}-{args.device}"
     write_results(selected, out, args.device, heaps, argv)
     print(f"wrote {out}/results.json, results.md")

@@ -82,14 +82,24 @@ def main(argv=None) -> int:
                 times["torch"].append(time_call(pair[1], xi, args.calls))
             ours_us = statistics.median(times["torchresample"])
             torch_us = statistics.median(times["torch"])
-            rows.append({"case": name, "run": run, "torchresample_us": ours_us, "torch_us": torch_us,
-                         "cost_ratio": ours_us / torch_us})
-    print(f"torch {torch.__version__}, {args.threads} thread(s); per-call microseconds, median of {args.repeats}"
-          f" loops of {args.calls} calls; ratio = ours / torch's (lower is better)")
+            rows.append(
+                {
+                    "case": name,
+                    "run": run,
+                    "torchresample_us": ours_us,
+                    "torch_us": torch_us,
+                    "cost_ratio": ours_us / torch_us,
+                }
+            )
+    print(
+        f"torch {torch.__version__}, {args.threads} thread(s); per-call microseconds, median of {args.repeats}"
+        f" loops of {args.calls} calls; ratio = ours / torch's (lower is better)"
+    )
     print(f"{'case':40s} {'run':24s} {'ours':>8s} {'torch':>8s} {'ratio':>6s}")
     for r in rows:
-        print(f"{r['case']:40s} {r['run']:24s} {r['torchresample_us']:8.2f} {r['torch_us']:8.2f} "
-              f"{r['cost_ratio']:6.2f}")
+        print(
+            f"{r['case']:40s} {r['run']:24s} {r['torchresample_us']:8.2f} {r['torch_us']:8.2f} {r['cost_ratio']:6.2f}"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch": torch.__version__, "threads": args.threads, "rows": rows}, f, indent=1)

@@ -70,8 +70,11 @@ def peers(hwc: np.ndarray, size, mode: str) -> Dict[str, Callable[[], object]]:
         from PIL import Image
 
         im = Image.fromarray(hwc)
-        resample = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC,
-                    "lanczos": Image.Resampling.LANCZOS}[mode]
+        resample = {
+            "bilinear": Image.Resampling.BILINEAR,
+            "bicubic": Image.Resampling.BICUBIC,
+            "lanczos": Image.Resampling.LANCZOS,
+        }[mode]
         simd = ".post" in Image.__version__  # Pillow-SIMD's versions: 9.5.0.post1
         fns["pillow-simd" if simd else "pillow"] = lambda: im.resize((w, h), resample)
     except ImportError:
@@ -145,22 +148,32 @@ def main(argv=None) -> int:
             print(f"{threads} thread(s) {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in times.items()), flush=True)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        meta = {"machine": platform.processor() or platform.machine(), "torch": torch.__version__,
-                "date": time.strftime("%Y-%m-%d"), "argv": sys.argv[1:]}
+        meta = {
+            "machine": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "date": time.strftime("%Y-%m-%d"),
+            "argv": sys.argv[1:],
+        }
         (args.out / "photos.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-        lines = [f"# uint8 photos: {meta['machine']}, torch {meta['torch']}, {meta['date']}", "",
-                 "`python benchmarks/photos.py " + " ".join(sys.argv[1:]) + "`; ms per call (median of interleaved "
-                 "rounds). The last column: the fastest peer's time (torch in any layout, or an image library on the HWC "
-                 "buffer) over ours on the view, the form photos arrive in.", ""]
+        lines = [
+            f"# uint8 photos: {meta['machine']}, torch {meta['torch']}, {meta['date']}",
+            "",
+            "`python benchmarks/photos.py " + " ".join(sys.argv[1:]) + "`; ms per call (median of interleaved "
+            "rounds). The last column: the fastest peer's time (torch in any layout, or an image library on the HWC "
+            "buffer) over ours on the view, the form photos arrive in.",
+            "",
+        ]
         keys = sorted({k for r in rows for k in r["ms"]})
         lines.append("| threads | case | " + " | ".join(keys) + " | ours vs fastest (view) |")
         lines.append("|---|---|" + "---:|" * (len(keys) + 1))
         for r in rows:
             ms = r["ms"]
             fastest = min(v for k, v in ms.items() if not k.startswith("ours"))
-            lines.append(f"| {r['threads']} | {r['case']} | " + " | ".join(f"{ms[k]:.3f}" if k in ms else "-"
-                                                                         for k in keys)
-                         + f" | {fastest / ms['ours view']:.2f} |")
+            lines.append(
+                f"| {r['threads']} | {r['case']} | "
+                + " | ".join(f"{ms[k]:.3f}" if k in ms else "-" for k in keys)
+                + f" | {fastest / ms['ours view']:.2f} |"
+            )
         (args.out / "photos.md").write_text("\n".join(lines) + "\n")
     return 0
 

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import torch
 import torchvision
@@ -116,9 +116,13 @@ def loaders(paths: List[Path], args) -> Dict[str, DataLoader]:
                 if pipeline == "pil" and kind != "decode":
                     name += f" ({pillow})"
                 out[name] = DataLoader(
-                    Photos(paths, args.images, pipeline, kind), batch_size=args.batch, num_workers=args.workers,
-                    persistent_workers=True, worker_init_fn=patch_worker if kernel == "ours" else None,
-                    generator=torch.Generator().manual_seed(0))
+                    Photos(paths, args.images, pipeline, kind),
+                    batch_size=args.batch,
+                    num_workers=args.workers,
+                    persistent_workers=True,
+                    worker_init_fn=patch_worker if kernel == "ours" else None,
+                    generator=torch.Generator().manual_seed(0),
+                )
     return out
 
 
@@ -154,14 +158,25 @@ def main(argv=None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         from PIL import Image
 
-        meta = {"machine": platform.processor() or platform.machine(), "torch": torch.__version__,
-                "torchvision": torchvision.__version__, "pillow": Image.__version__, "date": time.strftime("%Y-%m-%d"),
-                "argv": sys.argv[1:]}
+        meta = {
+            "machine": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+            "pillow": Image.__version__,
+            "date": time.strftime("%Y-%m-%d"),
+            "argv": sys.argv[1:],
+        }
         (args.out / "pipeline.json").write_text(json.dumps({"meta": meta, "images_per_s": rate}, indent=1))
-        lines = [f"# DataLoader pipeline: {meta['machine']}, torch {meta['torch']}, torchvision {meta['torchvision']}, "
-                 f"Pillow {meta['pillow']}, {meta['date']}", "",
-                 "`python benchmarks/pipeline.py " + " ".join(sys.argv[1:]) + "`; images per second (median of "
-                 "interleaved passes; higher is better).", "", "| pipeline | images/s |", "|---|---:|"]
+        lines = [
+            f"# DataLoader pipeline: {meta['machine']}, torch {meta['torch']}, torchvision {meta['torchvision']}, "
+            f"Pillow {meta['pillow']}, {meta['date']}",
+            "",
+            "`python benchmarks/pipeline.py " + " ".join(sys.argv[1:]) + "`; images per second (median of "
+            "interleaved passes; higher is better).",
+            "",
+            "| pipeline | images/s |",
+            "|---|---:|",
+        ]
         lines += [f"| {k} | {v:.1f} |" for k, v in rate.items()]
         (args.out / "pipeline.md").write_text("\n".join(lines) + "\n")
     return 0

@@ -7,8 +7,8 @@
 
 namespace {
 
-// filter_table() -> ((name, kind, negative_lobes, ((param, default), ...)), ...): the filters of Note [filter table], for the Python
-// API (modes, parameter names and defaults, documentation).
+// filter_table() -> ((name, kind, negative_lobes, ((param, default), ...)), ...): the filters of Note [filter table],
+// for the Python API (modes, parameter names and defaults, documentation).
 PyObject* filter_table(PyObject* /*module*/, PyObject* /*unused*/) {
   using namespace torchresample;
   static const char* kKinds[] = {"point", "area", "torch", "windowed"};
@@ -23,8 +23,9 @@ PyObject* filter_table(PyObject* /*module*/, PyObject* /*unused*/) {
           Py_CLEAR(params);
         }
       }
-      return params == nullptr ? nullptr : Py_BuildValue("(ssNN)", Row::name, kKinds[static_cast<int>(Row::kind)],
-                                                       PyBool_FromLong(Row::negative_lobes), params);
+      return params == nullptr ? nullptr
+                               : Py_BuildValue("(ssNN)", Row::name, kKinds[static_cast<int>(Row::kind)],
+                                               PyBool_FromLong(Row::negative_lobes), params);
     });
     if (row == nullptr || PyTuple_SetItem(table, i, row) != 0) {
       Py_CLEAR(table);
@@ -34,7 +35,8 @@ PyObject* filter_table(PyObject* /*module*/, PyObject* /*unused*/) {
 }
 
 PyMethodDef kMethods[] = {
-    {"filter_table", &filter_table, METH_NOARGS, "the filter table: ((name, kind, negative_lobes, ((param, default), ...)), ...)"},
+    {"filter_table", &filter_table, METH_NOARGS,
+     "the filter table: ((name, kind, negative_lobes, ((param, default), ...)), ...)"},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -48,6 +50,4 @@ PyObject* PyInit__C(void) {
 }
 }
 
-TORCH_LIBRARY(torchresample, m) {
-  torchresample::define_ops(m);
-}
+TORCH_LIBRARY(torchresample, m) { torchresample::define_ops(m); }

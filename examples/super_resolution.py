@@ -21,8 +21,10 @@ class SuperResolution(nn.Module):
         super().__init__()
         self.upsample = torchresample.Upsample(scale_factor=scale, mode="bicubic")
         self.body = nn.Sequential(
-            nn.Conv2d(3, width, 5, padding=2), nn.ReLU(),
-            nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(3, width, 5, padding=2),
+            nn.ReLU(),
+            nn.Conv2d(width, width, 3, padding=1),
+            nn.ReLU(),
             nn.Conv2d(width, 3 * scale * scale, 3, padding=1),
         )
         self.shuffle = torchresample.PixelShuffle(scale)
@@ -33,8 +35,12 @@ class SuperResolution(nn.Module):
 
 def patches(count: int, size: int, generator: torch.Generator) -> torch.Tensor:
     """Random crops of the synthetic scene at several zooms and of zone-plate centres (below Nyquist at x2)."""
-    sources = [synthetic_scene(256, 256), synthetic_scene(384, 384), synthetic_scene(512, 512),
-               zone_plate(1024, 1024)[:, :, 384:640, 384:640]]
+    sources = [
+        synthetic_scene(256, 256),
+        synthetic_scene(384, 384),
+        synthetic_scene(512, 512),
+        zone_plate(1024, 1024)[:, :, 384:640, 384:640],
+    ]
     out = []
     for _ in range(count):
         src = sources[int(torch.randint(len(sources), (1,), generator=generator))]
@@ -59,7 +65,7 @@ def train(steps: int = 300, batch: int = 16, size: int = 32, scale: int = 2, see
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     test_hr = patches(64, size, g)
     test_lr = degrade(test_hr, scale)
-    for step in range(steps):
+    for _ in range(steps):
         hr = patches(batch, size, g)
         loss = (model(degrade(hr, scale)) - hr).abs().mean()
         opt.zero_grad()

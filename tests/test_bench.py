@@ -9,15 +9,27 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def bench(tmp_path: Path, *args: str) -> dict:
     out = tmp_path / "res"
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--repeats", "1", "--sample-ms", "0.1",
-                        "--out", str(out), *args], capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench.py"),
+            "--repeats",
+            "1",
+            "--sample-ms",
+            "0.1",
+            "--out",
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
     assert (out / "results.md").exists()
     return json.loads((out / "results.json").read_text())
@@ -39,8 +51,16 @@ def test_small_and_large_matrices_under_both_heaps(tmp_path: Path):
 
 
 def test_compiled_matrix_has_the_inductor_peer(tmp_path: Path):
-    results = bench(tmp_path, "--quick", "--matrix", "compiled", "--heap", "default", "--filter", "bilinear x2 float32 "
-                    "contiguous forward")
+    results = bench(
+        tmp_path,
+        "--quick",
+        "--matrix",
+        "compiled",
+        "--heap",
+        "default",
+        "--filter",
+        "bilinear x2 float32 contiguous forward",
+    )
     (case,) = results["cases"]
     assert set(case["results"]["default"]) == {"ours", "inductor", "ours_compiled"}
 

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "torchresample", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "torchresample", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,12 @@ def test_resize_rgb_matches_interpolate(images: Path, tmp_path: Path, mode: str)
 
 
 def test_resize_every_kind_and_dtype(images: Path, tmp_path: Path):
-    for name, mode, shape in [("rgba.png", "RGBA", (90, 120, 4)), ("grey.png", "L", (90, 120)),
-                              ("deep.png", "I;16", (90, 120)), ("photo.jpg", "RGB", (90, 120, 3))]:
+    for name, mode, shape in [
+        ("rgba.png", "RGBA", (90, 120, 4)),
+        ("grey.png", "L", (90, 120)),
+        ("deep.png", "I;16", (90, 120)),
+        ("photo.jpg", "RGB", (90, 120, 3)),
+    ]:
         out = tmp_path / name
         r = cli("resize", str(images / name), str(out), "--scale", "2", "--mode", "bicubic", "--quiet")
         assert r.returncode == 0, r.stderr
@@ -129,24 +134,44 @@ def test_demo_writes_a_labelled_contact_sheet(tmp_path: Path):
 
 
 def test_laplacian_blend_example():
-    r = subprocess.run([sys.executable, str(ROOT / "examples" / "laplacian_blend.py"), "--size", "64", "--levels", "3"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "laplacian_blend.py"), "--size", "64", "--levels", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     lines = dict(line.split(":", 1) for line in r.stdout.splitlines())
     assert float(lines["pyramid round trip max error"]) < 1e-5
 
 
 def test_super_resolution_example_learns():
-    r = subprocess.run([sys.executable, str(ROOT / "examples" / "super_resolution.py"), "--steps", "40"],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    values = {k: float(v.split()[0]) for k, v in (line.split(":", 1) for line in r.stdout.splitlines())}
-    assert values["PSNR model"] > 10 and values["PSNR bicubic"] > 10
+    """Trained for 200 steps the network beats bicubic upsampling on held-out patches by more than 1 dB (1.9 dB on
+    this VM); untrained (0 steps: bicubic plus a random correction) it is below bicubic."""
+
+    def run(steps: int) -> dict:
+        r = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "super_resolution.py"), "--steps", str(steps)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert r.returncode == 0, r.stderr
+        return {k: float(v.split()[0]) for k, v in (line.split(":", 1) for line in r.stdout.splitlines())}
+
+    untrained, trained = run(0), run(200)
+    assert untrained["PSNR bicubic"] == trained["PSNR bicubic"]  # the same held-out patches
+    assert untrained["PSNR model"] < untrained["PSNR bicubic"]
+    assert trained["PSNR model"] > trained["PSNR bicubic"] + 1.0
 
 
 def test_unpool_autoencoder_example_matches_torch():
-    r = subprocess.run([sys.executable, str(ROOT / "examples" / "unpool_autoencoder.py"), "--steps", "20"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "unpool_autoencoder.py"), "--steps", "20"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     lines = dict(line.split(":", 1) for line in r.stdout.splitlines())
     assert float(lines["max |output difference| vs torch.nn.MaxUnpool2d"]) == 0.0
@@ -181,8 +206,9 @@ def test_a_save_that_fails_midway_leaves_the_input_intact(images: Path, tmp_path
 
     monkeypatch.setattr(Image.Image, "save", broken_save)
     with pytest.raises(resize_cli.ResizeError, match="disk full"):
-        resize_cli.resize_path(target, target, "bilinear", None, 0.5, False, False, "cpu", progress=False,
-                               overwrite=True)
+        resize_cli.resize_path(
+            target, target, "bilinear", None, 0.5, False, False, "cpu", progress=False, overwrite=True
+        )
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["astro.png"]
 

@@ -111,7 +111,7 @@ def test_forward_matches_torch(dev, dim, layout, mode, dtype, sizing):
             assert torch.equal(ours, F.interpolate(x, **args))
         elif dtype == torch.uint8:
             if mode in ("bilinear", "bicubic"):
-                # torch's uint8 kernels (CPU) round after the horizontal pass; so do ours (Note [uint8 passes]).
+                # torch's uint8 kernels (CPU) round after the horizontal pass; so do ours (Note [rounded w pass]).
                 assert_uint8_close(ours, F.interpolate(x.cpu(), **args))
             else:
                 assert_uint8_close(ours, round_to_uint8(F.interpolate(x.float(), **args)))
@@ -349,8 +349,10 @@ def test_cached_and_fresh_plans_give_the_same_bits(dev):
         ((2, 3, 9), [20], "nearest", False, [2.3], False),
         ((2, 3, 9), [20], "nearest", False, [2.2], False),  # another scale, the same size
     ]
-    inputs = [make_input(dev, len(c[0]) - 2, torch.float32, "contiguous", batch=c[0][0], channels=c[0][1],
-                         spatial=c[0][2:]) for c in calls]
+    inputs = [
+        make_input(dev, len(c[0]) - 2, torch.float32, "contiguous", batch=c[0][0], channels=c[0][1], spatial=c[0][2:])
+        for c in calls
+    ]
     with dev.options(plan_cache_entries=0):
         fresh = [OP.resample(x, *c[1:]) for x, c in zip(inputs, calls)]
         fresh_grads = [OP.resample_backward(y, list(x.shape[2:]), *c[2:]) for x, y, c in zip(inputs, fresh, calls)]
@@ -427,8 +429,9 @@ def test_opcheck(dev, sample):
     x = make_input(dev, dim, torch.float32, layout, batch=shape[0], channels=shape[1], spatial=shape[2:])
     dev.opcheck(OP.resample.default, (x.requires_grad_(), out, filter_name, align_corners, scales, aa))
     grad = make_input(dev, dim, torch.float32, layout, batch=shape[0], channels=shape[1], spatial=out, seed=1)
-    dev.opcheck(OP.resample_backward.default,
-                (grad.requires_grad_(), list(shape[2:]), filter_name, align_corners, scales, aa))
+    dev.opcheck(
+        OP.resample_backward.default, (grad.requires_grad_(), list(shape[2:]), filter_name, align_corners, scales, aa)
+    )
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)

@@ -167,15 +167,18 @@ def test_max_unpool_heavy_contention_is_deterministic(dev, dim, channels_last):
 @pytest.mark.parametrize("case", UNPOOL_CASES, ids=UNPOOL_IDS)
 def test_max_unpool_backward_matches_cpu_and_torch(dev, case):
     dim, values, indices, kwargs = unpool_args(case, torch.float64)
+
     def grad_of(unpool, v, i):
         x = v.requires_grad_()
         out = unpool(x, i, **kwargs)
         weight = random(out.shape, torch.float64, seed=1).to(out.device)
         return torch.autograd.grad((out * weight).sum(), x)[0]
 
-    grads = [grad_of(OURS_UNPOOL[dim], dev.put(values), dev.put(indices)),
-             dev.host(grad_of, OURS_UNPOOL[dim], values, indices),
-             grad_of(TORCH_UNPOOL[dim], dev.put(values), dev.put(indices))]
+    grads = [
+        grad_of(OURS_UNPOOL[dim], dev.put(values), dev.put(indices)),
+        dev.host(grad_of, OURS_UNPOOL[dim], values, indices),
+        grad_of(TORCH_UNPOOL[dim], dev.put(values), dev.put(indices)),
+    ]
     same(grads[0], grads[1])
     assert torch.equal(grads[0], grads[2])
 
@@ -190,12 +193,12 @@ def test_max_unpool_backward_op_every_dtype_and_layout(dev, dtype):
 
 
 INVALID_INDICES = [
-        (2, 16, "Found an invalid max index: 16 (output volumes are of size 4x4)"),
-        (2, -1, "Found an invalid max index: -1 (output volumes are of size 4x4)"),
-        (2, 2**32 + 3, f"Found an invalid max index: {2**32 + 3} (output volumes are of size 4x4)"),
-        (2, 2**63 - 1, f"Found an invalid max index: {2**63 - 1} (output volumes are of size 4x4)"),
-        (3, 64, "Found an invalid max index: 64 (output volumes are of size 4x4x4)"),
-        (1, -(2**62), f"Found an invalid max index: {-(2**62)} (output volumes are of size 4)"),
+    (2, 16, "Found an invalid max index: 16 (output volumes are of size 4x4)"),
+    (2, -1, "Found an invalid max index: -1 (output volumes are of size 4x4)"),
+    (2, 2**32 + 3, f"Found an invalid max index: {2**32 + 3} (output volumes are of size 4x4)"),
+    (2, 2**63 - 1, f"Found an invalid max index: {2**63 - 1} (output volumes are of size 4x4)"),
+    (3, 64, "Found an invalid max index: 64 (output volumes are of size 4x4x4)"),
+    (1, -(2**62), f"Found an invalid max index: {-(2**62)} (output volumes are of size 4)"),
 ]
 
 
@@ -226,8 +229,10 @@ def test_sync_index_check_raises_torch_error_and_stays_usable(dev, dim, bad, mes
         # No device-side assert: the context is sound, and the next calls compute.
         dev.synchronize()
         same(OURS_UNPOOL[dim](dev.put(values), dev.put(indices), 2), dev.host(OURS_UNPOOL[dim], values, indices, 2))
-        same(ops.max_unpool_backward(dev.put(grad_output), dev.put(indices)),
-             dev.host(ops.max_unpool_backward, grad_output, indices))
+        same(
+            ops.max_unpool_backward(dev.put(grad_output), dev.put(indices)),
+            dev.host(ops.max_unpool_backward, grad_output, indices),
+        )
 
 
 ASSERT_SCRIPT = """
@@ -260,13 +265,19 @@ def test_64_bit_index_path_gives_the_same_bits(dev):
     """The 64-bit offset paths of launches past 2^31 elements (forced: 2^31 elements do not fit in emulation)."""
     values, indices = pooled(2, (2, 5, 9, 8), 3, 1, 1)
     x = random((2, 8, 6, 4), seed=5).contiguous(memory_format=torch.channels_last)
-    narrow = (OURS_UNPOOL[2](dev.put(values), dev.put(indices), 3, 1, 1),
-              ops.max_unpool_backward(dev.put(random((2, 5, 9, 8), seed=1)), dev.put(indices)),
-              RF.pixel_shuffle(dev.put(x), 2), RF.pixel_unshuffle(dev.put(x), 2))
+    narrow = (
+        OURS_UNPOOL[2](dev.put(values), dev.put(indices), 3, 1, 1),
+        ops.max_unpool_backward(dev.put(random((2, 5, 9, 8), seed=1)), dev.put(indices)),
+        RF.pixel_shuffle(dev.put(x), 2),
+        RF.pixel_unshuffle(dev.put(x), 2),
+    )
     with dev.options(force_wide_indices=1):
-        wide = (OURS_UNPOOL[2](dev.put(values), dev.put(indices), 3, 1, 1),
-                ops.max_unpool_backward(dev.put(random((2, 5, 9, 8), seed=1)), dev.put(indices)),
-                RF.pixel_shuffle(dev.put(x), 2), RF.pixel_unshuffle(dev.put(x), 2))
+        wide = (
+            OURS_UNPOOL[2](dev.put(values), dev.put(indices), 3, 1, 1),
+            ops.max_unpool_backward(dev.put(random((2, 5, 9, 8), seed=1)), dev.put(indices)),
+            RF.pixel_shuffle(dev.put(x), 2),
+            RF.pixel_unshuffle(dev.put(x), 2),
+        )
     for a, b in zip(narrow, wide):
         same(a, b)
 
@@ -292,8 +303,14 @@ def test_max_unpool_devices_must_match():
 
 @pytest.mark.parametrize(
     "dim,shape,channels_last",
-    [(1, (2, 2, 6), False), (2, (1, 2, 4, 6), False), (2, (1, 2, 4, 6), True), (2, (2, 4, 6), False),
-     (3, (1, 2, 2, 4, 4), False), (3, (1, 2, 2, 4, 4), True)],
+    [
+        (1, (2, 2, 6), False),
+        (2, (1, 2, 4, 6), False),
+        (2, (1, 2, 4, 6), True),
+        (2, (2, 4, 6), False),
+        (3, (1, 2, 2, 4, 4), False),
+        (3, (1, 2, 2, 4, 4), True),
+    ],
 )
 def test_max_unpool_gradcheck_and_gradgradcheck(dev, dim, shape, channels_last):
     # kernel == stride: unique indices, so the scatter is a linear map with the gather as its transpose.

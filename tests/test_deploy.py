@@ -30,8 +30,9 @@ def traced(module: torch.nn.Module, *inputs: torch.Tensor) -> torch.jit.ScriptMo
 
 def run_fresh(script: str, timeout: float = 600) -> str:
     """``script`` in a new interpreter that imports torchresample, as a deployment would."""
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True,
-                         timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, timeout=timeout
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
     return out.stdout
 
@@ -112,19 +113,43 @@ class Bad(torch.nn.Module):
         return tr.interpolate(x, size=[3, 3], scale_factor=2.0)
 
 
-@pytest.mark.parametrize("ours,theirs,shape,second", [
-    (tr.Upsample(scale_factor=2), torch.nn.Upsample(scale_factor=2), (1, 2, 8, 8), (2, 2, 6, 10)),
-    (tr.Upsample(scale_factor=1.5, mode="bilinear"), torch.nn.Upsample(scale_factor=1.5, mode="bilinear"),
-     (1, 2, 8, 8), (1, 2, 7, 11)),
-    (tr.Upsample(scale_factor=(0.5, 2.0), mode="bicubic", align_corners=True),
-     torch.nn.Upsample(scale_factor=(0.5, 2.0), mode="bicubic", align_corners=True), (1, 2, 8, 8), (1, 2, 6, 5)),
-    (tr.Upsample(scale_factor=2, mode="nearest-exact"), torch.nn.Upsample(scale_factor=2, mode="nearest-exact"),
-     (1, 2, 5), (3, 2, 9)),
-    (tr.Upsample(scale_factor=0.5, mode="area"), torch.nn.Upsample(scale_factor=0.5, mode="area"),
-     (1, 2, 8, 8, 8), (1, 2, 6, 4, 10)),
-    (tr.Upsample(size=(5, 7), mode="bilinear"), torch.nn.Upsample(size=(5, 7), mode="bilinear"), (1, 2, 8, 8),
-     (1, 2, 9, 3)),
-], ids=["nearest", "bilinear", "bicubic-corners", "nearest-exact-1d", "area-3d", "fixed-size"])
+@pytest.mark.parametrize(
+    "ours,theirs,shape,second",
+    [
+        (tr.Upsample(scale_factor=2), torch.nn.Upsample(scale_factor=2), (1, 2, 8, 8), (2, 2, 6, 10)),
+        (
+            tr.Upsample(scale_factor=1.5, mode="bilinear"),
+            torch.nn.Upsample(scale_factor=1.5, mode="bilinear"),
+            (1, 2, 8, 8),
+            (1, 2, 7, 11),
+        ),
+        (
+            tr.Upsample(scale_factor=(0.5, 2.0), mode="bicubic", align_corners=True),
+            torch.nn.Upsample(scale_factor=(0.5, 2.0), mode="bicubic", align_corners=True),
+            (1, 2, 8, 8),
+            (1, 2, 6, 5),
+        ),
+        (
+            tr.Upsample(scale_factor=2, mode="nearest-exact"),
+            torch.nn.Upsample(scale_factor=2, mode="nearest-exact"),
+            (1, 2, 5),
+            (3, 2, 9),
+        ),
+        (
+            tr.Upsample(scale_factor=0.5, mode="area"),
+            torch.nn.Upsample(scale_factor=0.5, mode="area"),
+            (1, 2, 8, 8, 8),
+            (1, 2, 6, 4, 10),
+        ),
+        (
+            tr.Upsample(size=(5, 7), mode="bilinear"),
+            torch.nn.Upsample(size=(5, 7), mode="bilinear"),
+            (1, 2, 8, 8),
+            (1, 2, 9, 3),
+        ),
+    ],
+    ids=["nearest", "bilinear", "bicubic-corners", "nearest-exact-1d", "area-3d", "fixed-size"],
+)
 def test_trace_keeps_scale_factor_sizes_dynamic(ours, theirs, shape, second):
     """Traced at one size and run at another, the output size is what torch's traced layer gives (and the values
     ours)."""
@@ -153,6 +178,7 @@ def test_trace_max_unpool_and_shuffle_at_another_size():
 
 def test_trace_with_a_fixed_size_from_a_tensor_warns():
     """A size passed as another tensor's shape is a constant of the trace, with the tracer's warning."""
+
     def fn(x, like):
         return tr.interpolate(x, size=like.shape[2:], mode="bilinear")
 
@@ -174,8 +200,13 @@ class Decoder(torch.nn.Module):
 
 
 def dynamic_shapes():
-    return ({0: torch.export.Dim("batch", min=1, max=8), 2: torch.export.Dim("h", min=4, max=64),
-             3: torch.export.Dim("w", min=4, max=64)},)
+    return (
+        {
+            0: torch.export.Dim("batch", min=1, max=8),
+            2: torch.export.Dim("h", min=4, max=64),
+            3: torch.export.Dim("w", min=4, max=64),
+        },
+    )
 
 
 def test_export_save_load_in_a_fresh_process(tmp_path):

@@ -14,8 +14,9 @@ import torch.nn.functional as F
 
 import torchresample as tr
 
-pytestmark = pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(),
-                                reason="torch built without torch.distributed / gloo")
+pytestmark = pytest.mark.skipif(
+    not dist.is_available() or not dist.is_gloo_available(), reason="torch built without torch.distributed / gloo"
+)
 WORLD = 2
 
 
@@ -27,19 +28,26 @@ def op_cases():
     _, indices = F.max_pool2d(torch.randn(4, 4, 6, 4), 2, return_indices=True)
     return {
         "bilinear": (lambda x: tr.interpolate(x, size=(7, 3), mode="bilinear"), (4, 4, 5, 6), [Shard(0), Shard(1)]),
-        "bicubic-antialias": (lambda x: tr.interpolate(x, scale_factor=0.5, mode="bicubic", antialias=True),
-                              (4, 4, 8, 6), [Shard(0), Shard(1)]),
-        "nearest-3d": (lambda x: tr.interpolate(x, size=(3, 4, 2), mode="nearest"), (4, 2, 4, 3, 3),
-                       [Shard(0), Shard(1)]),
+        "bicubic-antialias": (
+            lambda x: tr.interpolate(x, scale_factor=0.5, mode="bicubic", antialias=True),
+            (4, 4, 8, 6),
+            [Shard(0), Shard(1)],
+        ),
+        "nearest-3d": (
+            lambda x: tr.interpolate(x, size=(3, 4, 2), mode="nearest"),
+            (4, 2, 4, 3, 3),
+            [Shard(0), Shard(1)],
+        ),
         "area-1d": (lambda x: tr.interpolate(x, size=3, mode="area"), (4, 2, 7), [Shard(0), Shard(1)]),
         "lanczos": (lambda x: tr.interpolate(x, size=(4, 9), mode="lanczos"), (2, 4, 6, 6), [Shard(0), Shard(1)]),
         # 8 channels hold whole blocks of r**2 = 4 per rank: the channel shard stays local.
-        "pixel_shuffle": (lambda x: tr.functional.pixel_shuffle(x, 2), (2, 8, 4, 3),
-                          [Shard(0), Shard(1), Shard(2)]),
-        "pixel_unshuffle": (lambda x: tr.functional.pixel_unshuffle(x, 2), (2, 2, 4, 6),
-                            [Shard(0), Shard(1), Shard(2)]),
-        "max_unpool2d": (lambda x, i: tr.functional.max_unpool2d(x, i, 2), (4, 4, 3, 2), [Shard(0), Shard(1)],
-                         indices),
+        "pixel_shuffle": (lambda x: tr.functional.pixel_shuffle(x, 2), (2, 8, 4, 3), [Shard(0), Shard(1), Shard(2)]),
+        "pixel_unshuffle": (
+            lambda x: tr.functional.pixel_unshuffle(x, 2),
+            (2, 2, 4, 6),
+            [Shard(0), Shard(1), Shard(2)],
+        ),
+        "max_unpool2d": (lambda x, i: tr.functional.max_unpool2d(x, i, 2), (4, 4, 3, 2), [Shard(0), Shard(1)], indices),
     }
 
 
@@ -69,8 +77,9 @@ def _dtensor_worker(rank: int, init_file: str) -> None:
                     assert y.placements == (placement,), (name, placement, y.placements)
                 torch.testing.assert_close(y.full_tensor(), expected, rtol=1e-12, atol=1e-12, msg=f"{name} {placement}")
                 (y * distribute_tensor(weight, mesh, y.placements)).sum().backward()
-                torch.testing.assert_close(dx.grad.full_tensor(), xr.grad, rtol=1e-12, atol=1e-12,
-                                           msg=f"{name} {placement} backward")
+                torch.testing.assert_close(
+                    dx.grad.full_tensor(), xr.grad, rtol=1e-12, atol=1e-12, msg=f"{name} {placement} backward"
+                )
         dist.barrier()  # no rank tears its group down while the other still talks to it (gloo aborts then)
     finally:
         dist.destroy_process_group()

@@ -40,10 +40,19 @@ def general(*args, **kwargs):
         functional._eager_interpolate = fast
 
 
-def eager(x, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
-          antialias=False, filter_params=None):
-    return functional._eager_interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias,
-                                         filter_params)
+def eager(
+    x,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+    filter_params=None,
+):
+    return functional._eager_interpolate(
+        x, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias, filter_params
+    )
 
 
 def sizing(dim: int):

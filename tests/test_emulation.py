@@ -40,15 +40,17 @@ def test_blocks_and_threads_run_in_a_shuffled_order():
     assert not torch.equal(probe((7, 3, 1), (64, 2, 1)), order), "every launch draws its own order"
 
 
-SEEDED = ("import torchresample.emulation as e; e.available(); "
-          "print(e.ops()._launch_probe([6, 2, 1], [8, 1, 1]).tolist())")
+SEEDED = (
+    "import torchresample.emulation as e; e.available(); print(e.ops()._launch_probe([6, 2, 1], [8, 1, 1]).tolist())"
+)
 
 
 def test_the_order_is_reproducible_from_the_seed():
     def run(seed):
         env = dict(os.environ, TORCHRESAMPLE_EMULATION_SEED=str(seed))
-        return subprocess.run([sys.executable, "-c", SEEDED], env=env, capture_output=True, text=True,
-                              check=True).stdout
+        return subprocess.run(
+            [sys.executable, "-c", SEEDED], env=env, capture_output=True, text=True, check=True
+        ).stdout
 
     assert run(7) == run(7)
     assert run(7) != run(8)

@@ -51,8 +51,12 @@ INVALID = [
     ("negative_scale", lambda: x(2, 3, 4, 5, 6), dict(scale_factor=-2.0, mode="trilinear"), ["greater than 0"]),
     ("nan_scale", lambda: x(2, 3, 5, 6), dict(scale_factor=float("nan")), ["int64"]),
     ("inf_scale", lambda: x(2, 3, 5), dict(scale_factor=float("inf"), mode="linear"), ["int64"]),
-    ("inf_scale_recompute", lambda: x(2, 3, 5, 6), dict(scale_factor=float("inf"), recompute_scale_factor=True),
-     ["infinity"]),
+    (
+        "inf_scale_recompute",
+        lambda: x(2, 3, 5, 6),
+        dict(scale_factor=float("inf"), recompute_scale_factor=True),
+        ["infinity"],
+    ),
     ("nan_scale_area", lambda: x(2, 3, 5, 6), dict(scale_factor=float("nan"), mode="area"), ["NaN"]),
     ("huge_scale", lambda: x(2, 3, 5, 6), dict(scale_factor=1e30), ["int64"]),
     ("huge_scale_area", lambda: x(2, 3, 5, 6), dict(scale_factor=1e30, mode="area"), ["int64"]),
@@ -60,8 +64,12 @@ INVALID = [
     ("align_corners_nearest", lambda: x(2, 3, 5, 6), dict(size=3, align_corners=True), ["align_corners"]),
     ("align_corners_false_nearest", lambda: x(2, 3, 5), dict(size=3, align_corners=False), ["align_corners"]),
     ("align_corners_area", lambda: x(2, 3, 5, 6), dict(size=3, mode="area", align_corners=False), ["align_corners"]),
-    ("align_corners_nearest_exact", lambda: x(2, 3, 4, 5, 6), dict(size=3, mode="nearest-exact", align_corners=True),
-     ["align_corners"]),
+    (
+        "align_corners_nearest_exact",
+        lambda: x(2, 3, 4, 5, 6),
+        dict(size=3, mode="nearest-exact", align_corners=True),
+        ["align_corners"],
+    ),
     ("bad_mode", lambda: x(2, 3, 5, 6), dict(size=3, mode="bogus"), ["bogus"]),
     ("bad_mode_case", lambda: x(2, 3, 5, 6), dict(size=3, mode="Bilinear"), ["Bilinear"]),
     ("mode_none", lambda: x(2, 3, 5, 6), dict(size=3, mode=None), ["None"]),
@@ -80,8 +88,7 @@ INVALID = [
     ("recompute_with_size", lambda: x(2, 3, 5, 6), dict(size=3, recompute_scale_factor=True), ["recompute"]),
     ("antialias_nearest", lambda: x(2, 3, 5, 6), dict(size=3, antialias=True), ["Anti-alias"]),
     ("antialias_area", lambda: x(2, 3, 5, 6), dict(size=3, mode="area", antialias=True), ["Anti-alias"]),
-    ("antialias_nearest_exact", lambda: x(2, 3, 5), dict(size=3, mode="nearest-exact", antialias=True),
-     ["Anti-alias"]),
+    ("antialias_nearest_exact", lambda: x(2, 3, 5), dict(size=3, mode="nearest-exact", antialias=True), ["Anti-alias"]),
     ("antialias_linear_4d", lambda: x(2, 3, 5, 6), dict(size=3, mode="linear", antialias=True), ["Anti-alias"]),
     ("antialias_bilinear_3d", lambda: x(2, 3, 5), dict(size=3, mode="bilinear", antialias=True), ["Anti-alias"]),
     ("linear_4d", lambda: x(2, 3, 5, 6), dict(size=3, mode="linear"), ["4D", "linear"]),
@@ -100,8 +107,12 @@ INVALID = [
     ("scale_fraction", lambda: x(2, 3, 5, 6), dict(scale_factor=fractions.Fraction(3, 2)), ["scale_factor"]),
     ("align_corners_int", lambda: x(2, 3, 5, 6), dict(size=3, mode="bilinear", align_corners=1), ["align_corners"]),
     ("align_corners_str", lambda: x(2, 3, 5), dict(size=3, mode="linear", align_corners="yes"), ["align_corners"]),
-    ("align_corners_tensor", lambda: x(2, 3, 5, 6), dict(size=3, mode="bicubic", align_corners=torch.tensor(True)),
-     ["align_corners"]),
+    (
+        "align_corners_tensor",
+        lambda: x(2, 3, 5, 6),
+        dict(size=3, mode="bicubic", align_corners=torch.tensor(True)),
+        ["align_corners"],
+    ),
 ]
 
 
@@ -121,10 +132,17 @@ def test_argument_forms_torch_accepts():
     """The size and scale forms torch's parser takes (numpy scalars, torch.Size, 0-d integer tensors, ints as
     scales, recompute_scale_factor=False with a size) are accepted, with torch's result."""
     t = x(2, 3, 5, 6)
-    for kwargs in [dict(size=np.int64(3)), dict(size=torch.Size([3, 4])), dict(size=(np.int32(3), 4)),
-                   dict(size=torch.tensor(3)), dict(size=[torch.tensor(3), 4]), dict(scale_factor=np.float32(2.0)),
-                   dict(scale_factor=2), dict(scale_factor=[np.float64(0.5), 2]),
-                   dict(size=[3, 4], recompute_scale_factor=False)]:
+    for kwargs in [
+        dict(size=np.int64(3)),
+        dict(size=torch.Size([3, 4])),
+        dict(size=(np.int32(3), 4)),
+        dict(size=torch.tensor(3)),
+        dict(size=[torch.tensor(3), 4]),
+        dict(scale_factor=np.float32(2.0)),
+        dict(scale_factor=2),
+        dict(scale_factor=[np.float64(0.5), 2]),
+        dict(size=[3, 4], recompute_scale_factor=False),
+    ]:
         assert torch.equal(ours(t, **kwargs), F.interpolate(t, **kwargs)), kwargs
 
 
@@ -155,17 +173,23 @@ BAD_OP_CALLS = [
     ("zero_size", lambda: resample(x(1, 2, 4), [0], "lanczos"), RuntimeError, "greater than 0"),
     ("empty_spatial", lambda: resample(x(1, 2, 0, 4), [3, 3], "area"), RuntimeError, "greater than"),
     ("empty_channels", lambda: resample(x(2, 0, 4, 4), [3, 3], "nearest"), RuntimeError, "Non-empty"),
-    ("antialias_nearest", lambda: resample(x(1, 2, 4, 4), [3, 3], "nearest", False, [], True), ValueError,
-     "antialias"),
+    ("antialias_nearest", lambda: resample(x(1, 2, 4, 4), [3, 3], "nearest", False, [], True), ValueError, "antialias"),
     ("int32", lambda: resample(x(1, 2, 4, 4, dtype=torch.int32), [3, 3], "nearest"), NotImplementedError, "Int"),
     ("overflowing_size", lambda: resample(x(1, 2, 4, 4), [2**40, 2**40], "nearest"), RuntimeError, "overflow"),
     ("backward_rank", lambda: resample_backward(x(1, 2, 3, 3), [4], "linear"), RuntimeError, "spatial extents"),
-    ("backward_full_shape", lambda: resample_backward(x(1, 2, 3, 3), [1, 2, 4, 4], "linear"), RuntimeError,
-     "spatial extents"),
-    ("backward_zero_input", lambda: resample_backward(x(1, 2, 3, 3), [0, 4], "area"), RuntimeError,
-     "greater than 0"),
-    ("backward_uint8", lambda: resample_backward(x(1, 2, 3, 3, dtype=torch.uint8), [4, 4], "linear"),
-     NotImplementedError, "Byte"),
+    (
+        "backward_full_shape",
+        lambda: resample_backward(x(1, 2, 3, 3), [1, 2, 4, 4], "linear"),
+        RuntimeError,
+        "spatial extents",
+    ),
+    ("backward_zero_input", lambda: resample_backward(x(1, 2, 3, 3), [0, 4], "area"), RuntimeError, "greater than 0"),
+    (
+        "backward_uint8",
+        lambda: resample_backward(x(1, 2, 3, 3, dtype=torch.uint8), [4, 4], "linear"),
+        NotImplementedError,
+        "Byte",
+    ),
     ("backward_filter", lambda: resample_backward(x(1, 2, 3, 3), [4, 4], "sinc"), ValueError, "sinc"),
 ]
 
@@ -179,6 +203,7 @@ def test_ops_reject_bad_arguments(call, exc, words):
 # --------------------------------------------------------------------------------------------------------------
 # What we accept and torch refuses: the result matches an independent reference.
 
+
 def _refused_by_torch(t, **kwargs):
     with pytest.raises((ValueError, NotImplementedError, RuntimeError)):
         F.interpolate(t, **kwargs)
@@ -188,34 +213,55 @@ def test_bicubic_3d_and_5d_accepted():
     for t, size in [(x(2, 3, 9), [4]), (x(2, 3, 5, 6, 4), [3, 8, 7])]:
         for ac in (False, True):
             _refused_by_torch(t, size=size, mode="bicubic", align_corners=ac)
-            assert_close(ours(t, size=size, mode="bicubic", align_corners=ac),
-                         torch_separable(t, size, "bicubic", ac), dtype=t.dtype)
+            assert_close(
+                ours(t, size=size, mode="bicubic", align_corners=ac),
+                torch_separable(t, size, "bicubic", ac),
+                dtype=t.dtype,
+            )
 
 
 def test_lanczos_without_antialias_or_with_align_corners_or_not_4d_accepted():
     t = x(2, 3, 9, 5)
     _refused_by_torch(t, size=(4, 11), mode="lanczos")
-    assert_close(ours(t, size=(4, 11), mode="lanczos"),
-                 apply_matrices(t, [lanczos_matrix(9, 4), lanczos_matrix(5, 11)]), dtype=t.dtype)
+    assert_close(
+        ours(t, size=(4, 11), mode="lanczos"),
+        apply_matrices(t, [lanczos_matrix(9, 4), lanczos_matrix(5, 11)]),
+        dtype=t.dtype,
+    )
     _refused_by_torch(t, size=(4, 11), mode="lanczos", antialias=True, align_corners=True)
-    assert_close(ours(t, size=(4, 11), mode="lanczos", antialias=True, align_corners=True),
-                 apply_matrices(t, [antialias_matrix(9, 4, "lanczos", True), antialias_matrix(5, 11, "lanczos", True)]),
-                 dtype=t.dtype)
+    assert_close(
+        ours(t, size=(4, 11), mode="lanczos", antialias=True, align_corners=True),
+        apply_matrices(t, [antialias_matrix(9, 4, "lanczos", True), antialias_matrix(5, 11, "lanczos", True)]),
+        dtype=t.dtype,
+    )
     for t, size in [(x(2, 3, 13), [5]), (x(1, 2, 7, 5, 9), [3, 6, 4])]:
         _refused_by_torch(t, size=size, mode="lanczos", antialias=True)
-        assert_close(ours(t, size=size, mode="lanczos", antialias=True),
-                     torch_separable(t, size, "lanczos", antialias=True), dtype=t.dtype)
-        assert_close(ours(t, size=size, mode="lanczos"),
-                     apply_matrices(t, [lanczos_matrix(n, o) for n, o in zip(t.shape[2:], size)]), dtype=t.dtype)
+        assert_close(
+            ours(t, size=size, mode="lanczos", antialias=True),
+            torch_separable(t, size, "lanczos", antialias=True),
+            dtype=t.dtype,
+        )
+        assert_close(
+            ours(t, size=size, mode="lanczos"),
+            apply_matrices(t, [lanczos_matrix(n, o) for n, o in zip(t.shape[2:], size)]),
+            dtype=t.dtype,
+        )
 
 
 def test_antialias_beyond_4d_bilinear_bicubic_accepted():
-    for t, mode, size in [(x(2, 3, 17), "linear", [5]), (x(2, 3, 9, 8, 7), "trilinear", [4, 3, 9]),
-                          (x(2, 3, 17), "bicubic", [5]), (x(2, 3, 9, 8, 7), "bicubic", [4, 3, 9])]:
+    for t, mode, size in [
+        (x(2, 3, 17), "linear", [5]),
+        (x(2, 3, 9, 8, 7), "trilinear", [4, 3, 9]),
+        (x(2, 3, 17), "bicubic", [5]),
+        (x(2, 3, 9, 8, 7), "bicubic", [4, 3, 9]),
+    ]:
         _refused_by_torch(t, size=size, mode=mode, antialias=True)
         reference = "bicubic" if mode == "bicubic" else "bilinear"
-        assert_close(ours(t, size=size, mode=mode, antialias=True),
-                     torch_separable(t, size, reference, antialias=True), dtype=t.dtype)
+        assert_close(
+            ours(t, size=size, mode=mode, antialias=True),
+            torch_separable(t, size, reference, antialias=True),
+            dtype=t.dtype,
+        )
 
 
 def test_half_antialias_accepted():
@@ -230,9 +276,14 @@ def test_half_antialias_accepted():
 def test_uint8_where_torch_has_no_uint8_kernel_accepted():
     """uint8 linear/trilinear/area (torch: not implemented for 'Byte'): within 1 of torch's float64 result
     rounded and saturated (one pass: these filters do not overshoot)."""
-    for shape, mode, size in [((2, 3, 11), "linear", [4]), ((2, 3, 11), "linear", [25]),
-                              ((2, 3, 5, 6, 4), "trilinear", [3, 9, 7]), ((2, 3, 12), "area", [5]),
-                              ((2, 3, 9, 8), "area", [4, 3]), ((2, 3, 6, 4, 8), "area", [3, 4, 3])]:
+    for shape, mode, size in [
+        ((2, 3, 11), "linear", [4]),
+        ((2, 3, 11), "linear", [25]),
+        ((2, 3, 5, 6, 4), "trilinear", [3, 9, 7]),
+        ((2, 3, 12), "area", [5]),
+        ((2, 3, 9, 8), "area", [4, 3]),
+        ((2, 3, 6, 4, 8), "area", [3, 4, 3]),
+    ]:
         t = torch.randint(0, 256, shape, dtype=torch.uint8)
         _refused_by_torch(t, size=size, mode=mode)
         lo, hi = rounding_bounds(F.interpolate(t.double(), size=size, mode=mode))
@@ -241,6 +292,7 @@ def test_uint8_where_torch_has_no_uint8_kernel_accepted():
 
 # --------------------------------------------------------------------------------------------------------------
 # The layer ops' edge inputs, each against the same call on torch.
+
 
 def _same_error(theirs_call, ours_call):
     with pytest.raises(Exception) as theirs:
@@ -251,16 +303,19 @@ def _same_error(theirs_call, ours_call):
     return str(theirs.value), str(mine.value)
 
 
-@pytest.mark.parametrize("dtype", [torch.bool, torch.uint8, torch.int8, torch.int32, torch.int64, torch.complex64],
-                         ids=str)
+@pytest.mark.parametrize(
+    "dtype", [torch.bool, torch.uint8, torch.int8, torch.int32, torch.int64, torch.complex64], ids=str
+)
 @pytest.mark.parametrize("dim", [1, 2, 3])
 def test_max_unpool_refuses_what_torch_refuses(dim, dtype):
     import torchresample.functional as RF
 
     pool = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[dim]
     values, indices = pool(torch.randn((1, 2) + (4,) * dim), 2, return_indices=True)
-    theirs, mine = _same_error(lambda: getattr(F, f"max_unpool{dim}d")(values.to(dtype), indices, 2),
-                               lambda: getattr(RF, f"max_unpool{dim}d")(values.to(dtype), indices, 2))
+    theirs, mine = _same_error(
+        lambda: getattr(F, f"max_unpool{dim}d")(values.to(dtype), indices, 2),
+        lambda: getattr(RF, f"max_unpool{dim}d")(values.to(dtype), indices, 2),
+    )
     assert mine == theirs  # '"max_unpool2d" not implemented for 'Int''
 
 
@@ -281,8 +336,10 @@ def test_area_with_zero_channels_returns_the_empty_result():
         expected = F.interpolate(torch.randn(shape), size=size, mode="area")
         got = ours(torch.randn(shape), size=size, mode="area")
         assert got.shape == expected.shape and got.numel() == 0
-    _same_error(lambda: F.interpolate(torch.randn(1, 0, 2, 3, 4), size=2, mode="area"),
-                lambda: ours(torch.randn(1, 0, 2, 3, 4), size=2, mode="area"))
+    _same_error(
+        lambda: F.interpolate(torch.randn(1, 0, 2, 3, 4), size=2, mode="area"),
+        lambda: ours(torch.randn(1, 0, 2, 3, 4), size=2, mode="area"),
+    )
 
 
 def test_quantized_input_gets_a_clear_error_from_every_entry_point():
@@ -302,13 +359,13 @@ def test_quantized_input_gets_a_clear_error_from_every_entry_point():
         lambda: torchresample.MaxUnpool2d(2)(q, indices),
         lambda: torchresample.PixelShuffle(2)(q),
         lambda: torchresample.PixelUnshuffle(2)(q),
-        lambda: torchresample.PixelShuffle3d(2)(torch.quantize_per_tensor(torch.rand(1, 8, 2, 2, 2), 0.1, 0,
-                                                                          torch.quint8)),
+        lambda: torchresample.PixelShuffle3d(2)(
+            torch.quantize_per_tensor(torch.rand(1, 8, 2, 2, 2), 0.1, 0, torch.quint8)
+        ),
     ]
     for call in calls:
         with pytest.raises(NotImplementedError, match=r"quantized tensors .* dequantize first"):
             call()
-
 
 
 def _pooled(dim):

@@ -13,11 +13,12 @@ import pytest
 import torch
 
 import torchresample
-from conftest import apply_matrices, assert_uint8_within, rounding_bounds, uint8_reference
-
+from conftest import apply_matrices, assert_uint8_within, uint8_reference
+from conftest import tolerance as dtype_tolerance
 
 # --------------------------------------------------------------------------------------------------------------
 # The filters from their definitions (independent of csrc/common/filters.h).
+
 
 def lanczos(a: float) -> Callable[[float], float]:
     def k(x: float) -> float:
@@ -70,8 +71,15 @@ def mode_of(name: str) -> str:
     return name.split("-")[0] if name.startswith(("lanczos-", "gaussian-")) else name
 
 
-def window_matrix(n_in: int, n_out: int, name: str, antialias: bool, align_corners: bool = False,
-                  scale_factor: Optional[float] = None, coord=np.float64) -> torch.Tensor:
+def window_matrix(
+    n_in: int,
+    n_out: int,
+    name: str,
+    antialias: bool,
+    align_corners: bool = False,
+    scale_factor: Optional[float] = None,
+    coord=np.float64,
+) -> torch.Tensor:
     """(n_out, n_in) float64 weights of a windowed filter: a window of `radius` filter units around each output's
     centre (widened by the downscale with antialias), the taps inside the input normalised to sum 1. The window's
     coordinates are computed in `coord`, the kernels' accumulation type (float32 for every dtype but float64), so
@@ -112,10 +120,20 @@ def coord_type(dtype: torch.dtype):
     return np.float64 if dtype == torch.float64 else np.float32
 
 
-def reference(x: torch.Tensor, sizes: Sequence[int], name: str, antialias: bool, align_corners: bool = False,
-              scales: Optional[Sequence[float]] = None) -> torch.Tensor:
-    mats = [window_matrix(x.shape[2 + k], n, name, antialias, align_corners, scales[k] if scales else None,
-                          coord_type(x.dtype)) for k, n in enumerate(sizes)]
+def reference(
+    x: torch.Tensor,
+    sizes: Sequence[int],
+    name: str,
+    antialias: bool,
+    align_corners: bool = False,
+    scales: Optional[Sequence[float]] = None,
+) -> torch.Tensor:
+    mats = [
+        window_matrix(
+            x.shape[2 + k], n, name, antialias, align_corners, scales[k] if scales else None, coord_type(x.dtype)
+        )
+        for k, n in enumerate(sizes)
+    ]
     return apply_matrices(x.double(), mats)
 
 
@@ -123,15 +141,16 @@ def ours(x: torch.Tensor, name: str, antialias: bool, **kw) -> torch.Tensor:
     return torchresample.interpolate(x, mode=mode_of(name), antialias=antialias, filter_params=FILTERS[name][0], **kw)
 
 
-# Each dtype's tolerance on standard normal data, from its rounding: a separable sum of up to three passes of a few
-# dozen taps, each rounded in the accumulation type (weights of mixed sign cancel, so the bound is absolute too).
 def tolerance(dtype: torch.dtype) -> Dict[str, float]:
-    eps = torch.finfo(dtype).eps
-    return {"rtol": 8 * eps, "atol": 64 * eps}
+    rtol, atol = dtype_tolerance(dtype)  # from the dtype's rounding (conftest.tolerance)
+    return {"rtol": rtol, "atol": atol}
 
 
-SHAPES = {1: ((2, 3, 13), [(29,), (5,)]), 2: ((1, 3, 11, 14), [(23, 9), (4, 30)]),
-          3: ((1, 2, 7, 9, 6), [(13, 4, 11), (3, 17, 5)])}
+SHAPES = {
+    1: ((2, 3, 13), [(29,), (5,)]),
+    2: ((1, 3, 11, 14), [(23, 9), (4, 30)]),
+    3: ((1, 2, 7, 9, 6), [(13, 4, 11), (3, 17, 5)]),
+}
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
@@ -143,8 +162,12 @@ def test_forward_matches_the_dense_reference(name, dim, antialias, dtype):
     x = torch.randn(shape, dtype=torch.float64).to(dtype)
     for size in sizes:
         got = ours(x, name, antialias, size=size)
-        torch.testing.assert_close(got.double(), reference(x, size, name, antialias), **tolerance(dtype),
-                                   msg=lambda m: f"{name} {dim}-D {size} antialias={antialias}\n{m}")
+        torch.testing.assert_close(
+            got.double(),
+            reference(x, size, name, antialias),
+            **tolerance(dtype),
+            msg=lambda m: f"{name} {dim}-D {size} antialias={antialias}\n{m}",
+        )
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
@@ -167,8 +190,7 @@ def test_half_types(name, dtype):
             got = ours(x, name, antialias, size=size)
             assert got.dtype == dtype
             # The result is rounded once to the type from a float accumulator.
-            torch.testing.assert_close(got.double(), reference(x, size, name, antialias),
-                                       rtol=2 * torch.finfo(dtype).eps, atol=4 * torch.finfo(dtype).eps)
+            torch.testing.assert_close(got.double(), reference(x, size, name, antialias), **tolerance(dtype))
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
@@ -218,18 +240,23 @@ def test_opcheck(name):
     params = torchresample.functional._ops.filter_param_values(mode_of(name), FILTERS[name][0])
     x = torch.randn(1, 2, 6, 7, requires_grad=True)
     for antialias in (False, True):
-        torch.library.opcheck(torch.ops.torchresample.resample.default,
-                              (x, [11, 3], mode_of(name), False, [], antialias, params))
+        torch.library.opcheck(
+            torch.ops.torchresample.resample.default, (x, [11, 3], mode_of(name), False, [], antialias, params)
+        )
         g = torch.randn(1, 2, 11, 3)
-        torch.library.opcheck(torch.ops.torchresample.resample_backward.default,
-                              (g, [6, 7], mode_of(name), False, [], antialias, params))
+        torch.library.opcheck(
+            torch.ops.torchresample.resample_backward.default, (g, [6, 7], mode_of(name), False, [], antialias, params)
+        )
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
 @pytest.mark.parametrize("dtype", (torch.float32, torch.float64, torch.uint8))
 def test_devices_match_the_cpu(device, name, dtype):
-    x = (torch.randint(0, 256, (2, 3, 9, 12, 8), dtype=torch.uint8) if dtype == torch.uint8
-         else torch.randn(2, 3, 9, 12, 8, dtype=dtype))
+    x = (
+        torch.randint(0, 256, (2, 3, 9, 12, 8), dtype=torch.uint8)
+        if dtype == torch.uint8
+        else torch.randn(2, 3, 9, 12, 8, dtype=dtype)
+    )
     for antialias in (False, True):
         for size in ((17, 5, 8), (4, 13, 3)):
             want = device.host(ours, x, name, antialias, size=size)
@@ -270,8 +297,9 @@ def test_presets_and_defaults_give_the_same_bits():
     ):
         for antialias in (False, True):
             a = torchresample.interpolate(x, size=(7, 33), mode=mode, antialias=antialias, filter_params=params)
-            b = torchresample.interpolate(x, size=(7, 33), mode=other_mode, antialias=antialias,
-                                          filter_params=other_params)
+            b = torchresample.interpolate(
+                x, size=(7, 33), mode=other_mode, antialias=antialias, filter_params=other_params
+            )
             assert torch.equal(a, b), (mode, params, other_mode, other_params)
 
 
@@ -285,13 +313,28 @@ def test_catmull_rom_antialias_is_torchs_bicubic_antialias():
 
 def test_the_table_lists_every_filter_once():
     table = torchresample.FILTERS
-    assert list(table) == ["nearest", "nearest-exact", "linear", "cubic", "area", "lanczos", "box", "gaussian",
-                           "mitchell", "catmull-rom"]
+    assert list(table) == [
+        "nearest",
+        "nearest-exact",
+        "linear",
+        "cubic",
+        "area",
+        "lanczos",
+        "box",
+        "gaussian",
+        "mitchell",
+        "catmull-rom",
+    ]
     assert table["gaussian"].params == (("sigma", 0.5),)
     assert table["mitchell"].params == (("b", 1 / 3), ("c", 1 / 3))
     assert table["lanczos"].params == (("a", 3.0),)
-    assert {n for n, f in table.items() if f.kind == "windowed"} == {"lanczos", "box", "gaussian", "mitchell",
-                                                                       "catmull-rom"}
+    assert {n for n, f in table.items() if f.kind == "windowed"} == {
+        "lanczos",
+        "box",
+        "gaussian",
+        "mitchell",
+        "catmull-rom",
+    }
 
 
 @pytest.mark.parametrize(
@@ -328,8 +371,9 @@ def test_compile_takes_the_parameters():
     x = torch.randn(2, 3, 15, 16)
 
     def f(t, sigma: float):
-        return torchresample.interpolate(t, size=(7, 30), mode="gaussian", antialias=True,
-                                         filter_params={"sigma": sigma})
+        return torchresample.interpolate(
+            t, size=(7, 30), mode="gaussian", antialias=True, filter_params={"sigma": sigma}
+        )
 
     torch._dynamo.reset()
     compiled = torch.compile(f, fullgraph=True)
@@ -349,8 +393,9 @@ def test_vmap_and_the_layer_take_the_parameters():
 def test_script_and_trace_take_the_parameters():
     class Net(torch.nn.Module):
         def forward(self, t):
-            return torchresample.interpolate(t, scale_factor=[0.5, 1.5], mode="mitchell", antialias=True,
-                                             filter_params={"c": 0.25})
+            return torchresample.interpolate(
+                t, scale_factor=[0.5, 1.5], mode="mitchell", antialias=True, filter_params={"c": 0.25}
+            )
 
     x = torch.randn(1, 2, 12, 10)
     want = Net()(x)
@@ -363,8 +408,12 @@ def test_script_and_trace_take_the_parameters():
     torch.testing.assert_close(scripted(x), want, rtol=0, atol=0)
     torch.testing.assert_close(traced(x), want, rtol=0, atol=0)
     layer = torch.jit.script(torchresample.Upsample(scale_factor=2.0, mode="gaussian", filter_params={"sigma": 0.7}))
-    torch.testing.assert_close(layer(x), torchresample.interpolate(x, scale_factor=2.0, mode="gaussian",
-                                                                   filter_params={"sigma": 0.7}), rtol=0, atol=0)
+    torch.testing.assert_close(
+        layer(x),
+        torchresample.interpolate(x, scale_factor=2.0, mode="gaussian", filter_params={"sigma": 0.7}),
+        rtol=0,
+        atol=0,
+    )
 
 
 def test_onnx_export_takes_the_parameters(tmp_path):
@@ -372,8 +421,9 @@ def test_onnx_export_takes_the_parameters(tmp_path):
 
     class Net(torch.nn.Module):
         def forward(self, t):
-            return torchresample.interpolate(t, size=(9, 20), mode="gaussian", antialias=True,
-                                             filter_params={"sigma": 0.9})
+            return torchresample.interpolate(
+                t, size=(9, 20), mode="gaussian", antialias=True, filter_params={"sigma": 0.9}
+            )
 
     x = torch.randn(1, 3, 17, 13)
     path = str(tmp_path / "gaussian.onnx")

@@ -43,8 +43,7 @@ def unpool_case(spatial):
     pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[spatial - 1]
     _, indices = pool(torch.randn(shape, dtype=torch.float64), 2, return_indices=True)
     unpool = getattr(tr.functional, f"max_unpool{spatial}d")
-    return (lambda x: unpool(x, indices, 2), lambda x: unpool_reference(x, indices, shape[2:]),
-            tuple(indices.shape))
+    return (lambda x: unpool(x, indices, 2), lambda x: unpool_reference(x, indices, shape[2:]), tuple(indices.shape))
 
 
 # name -> (ours, reference, per-sample input shape). Torch's own op where it has the mode.
@@ -60,20 +59,38 @@ CASES = {
     "area-2d": (*interp("area", size=(3, 2)), (2, 3, 7, 5)),
     "nearest-3d": (*interp("nearest", size=(2, 5, 3)), (1, 2, 4, 3, 3)),
     # Modes torch lacks: the definition as dense matrices, or torch's 2-D kernels per axis.
-    "lanczos-2d": (lambda x: tr.interpolate(x, size=(4, 7), mode="lanczos"),
-                   matrix_reference(lanczos_matrix, (4, 7)), (2, 3, 9, 5)),
-    "linear-antialias-1d": (lambda x: tr.interpolate(x, size=4, mode="linear", antialias=True),
-                            matrix_reference(antialias_matrix, (4,), filt="linear"), (2, 3, 11)),
-    "trilinear-antialias": (lambda x: tr.interpolate(x, size=(2, 3, 2), mode="trilinear", antialias=True),
-                            matrix_reference(antialias_matrix, (2, 3, 2), filt="linear"), (1, 2, 5, 6, 3)),
-    "bicubic-1d": (lambda x: tr.interpolate(x, size=7, mode="bicubic"),
-                   lambda x: torch_separable(x, (7,), "bicubic"), (2, 3, 5)),
-    "bicubic-3d-antialias": (lambda x: tr.interpolate(x, size=(2, 4, 2), mode="bicubic", antialias=True),
-                             lambda x: torch_separable(x, (2, 4, 2), "bicubic", antialias=True), (1, 2, 5, 3, 4)),
+    "lanczos-2d": (
+        lambda x: tr.interpolate(x, size=(4, 7), mode="lanczos"),
+        matrix_reference(lanczos_matrix, (4, 7)),
+        (2, 3, 9, 5),
+    ),
+    "linear-antialias-1d": (
+        lambda x: tr.interpolate(x, size=4, mode="linear", antialias=True),
+        matrix_reference(antialias_matrix, (4,), filt="linear"),
+        (2, 3, 11),
+    ),
+    "trilinear-antialias": (
+        lambda x: tr.interpolate(x, size=(2, 3, 2), mode="trilinear", antialias=True),
+        matrix_reference(antialias_matrix, (2, 3, 2), filt="linear"),
+        (1, 2, 5, 6, 3),
+    ),
+    "bicubic-1d": (
+        lambda x: tr.interpolate(x, size=7, mode="bicubic"),
+        lambda x: torch_separable(x, (7,), "bicubic"),
+        (2, 3, 5),
+    ),
+    "bicubic-3d-antialias": (
+        lambda x: tr.interpolate(x, size=(2, 4, 2), mode="bicubic", antialias=True),
+        lambda x: torch_separable(x, (2, 4, 2), "bicubic", antialias=True),
+        (1, 2, 5, 3, 4),
+    ),
     "pixel_shuffle": (lambda x: tr.functional.pixel_shuffle(x, 2), lambda x: F.pixel_shuffle(x, 2), (2, 8, 3, 2)),
     "pixel_unshuffle": (lambda x: tr.functional.pixel_unshuffle(x, 2), lambda x: F.pixel_unshuffle(x, 2), (2, 2, 4, 6)),
-    "pixel_shuffle3d": (lambda x: tr.functional.pixel_shuffle3d(x, 2), lambda x: shuffle_reference(x, 2, 3),
-                        (1, 16, 2, 1, 2)),
+    "pixel_shuffle3d": (
+        lambda x: tr.functional.pixel_shuffle3d(x, 2),
+        lambda x: shuffle_reference(x, 2, 3),
+        (1, 16, 2, 1, 2),
+    ),
     "max_unpool1d": unpool_case(1),
     "max_unpool2d": unpool_case(2),
     "max_unpool3d": unpool_case(3),
@@ -217,7 +234,6 @@ def test_inplace_change_of_saved_indices_is_caught():
     indices.add_(0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
-
 
 
 @pytest.mark.parametrize("name", ["bicubic-antialias", "lanczos-2d", "nearest-3d", "pixel_shuffle"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torchresample
 
+import torchresample
 from conftest import LINEAR, make_input, ours
 
 # (filter id, mode per rank or None for the same name everywhere, antialias)
@@ -52,16 +52,23 @@ def test_gradcheck_and_gradgradcheck(filt, dim, layout):
 def test_gradcheck_with_scale_factor_and_align_corners():
     """The scale argument reaches the backward: a scale that is not out/in changes the weights."""
     x = torch.randn(1, 2, 6, 5, dtype=torch.float64, requires_grad=True)
-    for mode, aa, ac in [("bilinear", False, False), ("bicubic", False, True), ("bicubic", True, False),
-                         ("lanczos", False, False), ("nearest", False, None)]:
+    for mode, aa, ac in [
+        ("bilinear", False, False),
+        ("bicubic", False, True),
+        ("bicubic", True, False),
+        ("lanczos", False, False),
+        ("nearest", False, None),
+    ]:
+
         def fn(t):
             return ours(t, scale_factor=(1.7, 0.55), mode=mode, antialias=aa, align_corners=ac)
 
         assert torch.autograd.gradcheck(fn, (x,))
 
 
-@pytest.mark.parametrize("mode,antialias", [("nearest", False), ("bilinear", False), ("bicubic", True),
-                                            ("area", False), ("lanczos", False)])
+@pytest.mark.parametrize(
+    "mode,antialias", [("nearest", False), ("bilinear", False), ("bicubic", True), ("area", False), ("lanczos", False)]
+)
 def test_deterministic_across_thread_counts(mode, antialias):
     """The backward gathers in a fixed order: the same bits with 1 and 2 threads and on repeated runs (and so
     does the forward)."""
@@ -86,18 +93,22 @@ def test_deterministic_across_thread_counts(mode, antialias):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.float16])
-@pytest.mark.parametrize("filt,align_corners", [("nearest", False), ("nearest-exact", False), ("linear", False),
-                                                ("linear", True), ("area", False)])
-@pytest.mark.parametrize("size,out", [([16], [8]), ([8, 8], [4, 4]), ([9, 14], [4, 7]), ([6, 8, 10], [3, 4, 5]),
-                                      ([8, 64], [4, 32]), ([13, 11], [5, 4])])
+@pytest.mark.parametrize(
+    "filt,align_corners",
+    [("nearest", False), ("nearest-exact", False), ("linear", False), ("linear", True), ("area", False)],
+)
+@pytest.mark.parametrize(
+    "size,out",
+    [([16], [8]), ([8, 8], [4, 4]), ([9, 14], [4, 7]), ([6, 8, 10], [3, 4, 5]), ([8, 64], [4, 32]), ([13, 11], [5, 4])],
+)
 def test_single_tap_planes_give_the_row_path_bits(dtype, filt, align_corners, size, out):
     """Note [single-tap planes]: the backward of a downscale of many small contiguous planes gathers a plane at a
     time; each plane has the bits the row path gives it alone (one plane never takes the plane gather), signed
     zeros and non-finite gradients included."""
     grad = torch.randn(6, 2, *out, dtype=torch.float64)
-    grad.view(-1)[:: 7] = -0.0
-    grad.view(-1)[3:: 11] = float("inf")
-    grad.view(-1)[5:: 13] = float("nan")
+    grad.view(-1)[::7] = -0.0
+    grad.view(-1)[3::11] = float("inf")
+    grad.view(-1)[5::13] = float("nan")
     grad = grad.to(dtype)
     ac = align_corners if filt == "linear" else False
 
@@ -105,7 +116,7 @@ def test_single_tap_planes_give_the_row_path_bits(dtype, filt, align_corners, si
         return torch.ops.torchresample.resample_backward(g, size, filt, ac, [], False)
 
     planes = backward(grad)
-    alone = torch.cat([backward(grad.flatten(0, 1)[i:i + 1].unflatten(0, (1, 1))) for i in range(12)]).view_as(planes)
+    alone = torch.cat([backward(grad.flatten(0, 1)[i : i + 1].unflatten(0, (1, 1))) for i in range(12)]).view_as(planes)
     bits = {2: torch.int16, 4: torch.int32, 8: torch.int64}[dtype.itemsize]
     assert torch.equal(planes.view(bits), alone.view(bits))
 
@@ -137,19 +148,26 @@ def test_graph_recorded_only_when_a_gradient_can_flow(op):
     torch.autograd.gradcheck(op, (x,))
 
 
-
 def _linear_ops():
-    pooled, indices = torch.nn.functional.max_pool2d(torch.randn(2, 3, 8, 8, dtype=torch.float64), 2,
-                                                     return_indices=True)
+    pooled, indices = torch.nn.functional.max_pool2d(
+        torch.randn(2, 3, 8, 8, dtype=torch.float64), 2, return_indices=True
+    )
     return {
-        "resample": (torch.randn(2, 3, 8, 8, dtype=torch.float64),
-                     lambda t: torchresample.interpolate(t, scale_factor=2, mode="bicubic"),
-                     lambda t: torch.nn.functional.interpolate(t, scale_factor=2, mode="bicubic")),
-        "max_unpool": (pooled, lambda t: torchresample.functional.max_unpool2d(t, indices, 2),
-                       lambda t: torch.nn.functional.max_unpool2d(t, indices, 2)),
-        "pixel_shuffle": (torch.randn(2, 12, 4, 4, dtype=torch.float64),
-                          lambda t: torchresample.functional.pixel_shuffle(t, 2),
-                          lambda t: torch.nn.functional.pixel_shuffle(t, 2)),
+        "resample": (
+            torch.randn(2, 3, 8, 8, dtype=torch.float64),
+            lambda t: torchresample.interpolate(t, scale_factor=2, mode="bicubic"),
+            lambda t: torch.nn.functional.interpolate(t, scale_factor=2, mode="bicubic"),
+        ),
+        "max_unpool": (
+            pooled,
+            lambda t: torchresample.functional.max_unpool2d(t, indices, 2),
+            lambda t: torch.nn.functional.max_unpool2d(t, indices, 2),
+        ),
+        "pixel_shuffle": (
+            torch.randn(2, 12, 4, 4, dtype=torch.float64),
+            lambda t: torchresample.functional.pixel_shuffle(t, 2),
+            lambda t: torch.nn.functional.pixel_shuffle(t, 2),
+        ),
     }
 
 
@@ -167,7 +185,7 @@ def test_compiled_autograd_traces_the_backward(name):
         captures.append(gm)
         return torch.compile(gm, backend="aot_eager", fullgraph=True)
 
-    for trial in range(2):
+    for _ in range(2):
         x = torch.randn_like(x).requires_grad_(True)
         w = torch.randn_like(op(x))
         (reference(x) * w).sum().backward()
@@ -183,8 +201,7 @@ def test_saved_tensor_hooks_see_the_saved_indices():
     pooled, indices = torch.nn.functional.max_pool2d(torch.randn(1, 2, 4, 4), 2, return_indices=True)
     x = pooled.detach().requires_grad_(True)
     packed = []
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or len(packed) - 1,
-                                                  lambda i: packed[i]):
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(t) or len(packed) - 1, lambda i: packed[i]):
         y = torchresample.functional.max_unpool2d(x, indices, 2)
     assert len(packed) == 1 and packed[0] is indices
     g = torch.randn_like(y)

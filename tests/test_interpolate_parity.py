@@ -97,16 +97,22 @@ def torch_aa_is_wrong(x, kwargs, out_sizes):
     """torch 2.14's antialias kernels give wrong values (every output row equal to the first one) for an output
     width of 1 when the height is resampled, on input that is not channels_last: there the expected values come
     from the float64 definition (antialias_matrix), which matches torch everywhere else."""
-    return (kwargs["antialias"] and out_sizes[-1] == 1 and x.shape[-2] != out_sizes[-2]
-            and suggest_memory_format(x) != torch.channels_last)
+    return (
+        kwargs["antialias"]
+        and out_sizes[-1] == 1
+        and x.shape[-2] != out_sizes[-2]
+        and suggest_memory_format(x) != torch.channels_last
+    )
 
 
 def aa_matrices(x, spec, kwargs, out_sizes):
     """Per-axis float64 weights of torch's antialias forward: the definition, and a copy where out == in."""
     scales = spec.get("scale_factor") if not spec.get("recompute_scale_factor") else None
     filt, ac = AA_FILTERS[kwargs["mode"]], kwargs["align_corners"]
-    return [torch.eye(n, dtype=torch.float64) if n == o else antialias_matrix(n, o, filt, ac, scales and scales[k])
-            for k, (n, o) in enumerate(zip(x.shape[2:], out_sizes))]
+    return [
+        torch.eye(n, dtype=torch.float64) if n == o else antialias_matrix(n, o, filt, ac, scales and scales[k])
+        for k, (n, o) in enumerate(zip(x.shape[2:], out_sizes))
+    ]
 
 
 def torch_float64(x, spec, kwargs):
@@ -145,12 +151,16 @@ def check_uint8(x, got, mode, kwargs, spec, label):
         )
     assert_same_layout(got, F.interpolate(x.float(), **spec, **kwargs).to(torch.uint8), label)
     assert_uint8_within(got, lo, hi, 1, label + " vs torch's float path")
-    given_scale_on_copy = "scale_factor" in spec and not spec.get("recompute_scale_factor") and any(
-        n == o and s != 1 for n, o, s in zip(x.shape[2:], got.shape[2:], spec["scale_factor"]))
+    given_scale_on_copy = (
+        "scale_factor" in spec
+        and not spec.get("recompute_scale_factor")
+        and any(n == o and s != 1 for n, o, s in zip(x.shape[2:], got.shape[2:], spec["scale_factor"]))
+    )
     if got.shape[-1] > 1 and 1 not in x.shape[2:] and not given_scale_on_copy and mode != "lanczos" and got.numel():
         theirs = F.interpolate(x, **spec, **kwargs)
-        assert_uint8_within(got, theirs.double(), theirs.double(), 1 if mode == "bilinear" else 2,
-                            label + " vs torch's uint8 kernel")
+        assert_uint8_within(
+            got, theirs.double(), theirs.double(), 1 if mode == "bilinear" else 2, label + " vs torch's uint8 kernel"
+        )
 
 
 def torch_backward_is_not_adjoint(x, mode, antialias, spec, in_spatial, out_sizes, scales):
@@ -196,7 +206,7 @@ def test_parity(dim, mode, layout, case):
                         mats = aa_matrices(x, spec, kwargs, expected.shape[2:])
                         assert_close(got, apply_matrices(x, mats), dtype=dtype, msg=label)
                     else:
-                        assert_close(got, expected, extent=extent, msg=label)
+                        assert_close(got, expected, coordinates=extent, msg=label)
 
                     # Backward: the same random grad_output, laid out as the output, through both. autograd.grad
                     # returns the gradients as the ops make them (x.grad would be restrided to x's layout).
@@ -220,9 +230,9 @@ def test_parity(dim, mode, layout, case):
                         # drift a few ulp from the exact sum; ours round once: compare with torch in float64.
                         x64 = x.detach().double().requires_grad_()
                         (grad64,) = torch.autograd.grad(F.interpolate(x64, **spec, **kwargs), x64, grad_out.double())
-                        assert_close(grad_ours, grad64, dtype=dtype, extent=extent, msg=label + " grad")
+                        assert_close(grad_ours, grad64, dtype=dtype, coordinates=extent, msg=label + " grad")
                     else:
-                        assert_close(grad_ours, grad_torch, extent=extent, msg=label + " grad")
+                        assert_close(grad_ours, grad_torch, coordinates=extent, msg=label + " grad")
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3])
@@ -282,8 +292,16 @@ def test_area_zero_output_extent():
             assert got.shape == expected.shape and got.numel() == 0
 
 
-WIDE_CASES = [("nearest", False), ("bilinear", False), ("bicubic", False), ("bicubic", True), ("area", False),
-              ("lanczos", True), ("trilinear", False), ("nearest-exact", False)]
+WIDE_CASES = [
+    ("nearest", False),
+    ("bilinear", False),
+    ("bicubic", False),
+    ("bicubic", True),
+    ("area", False),
+    ("lanczos", True),
+    ("trilinear", False),
+    ("nearest-exact", False),
+]
 
 
 @pytest.mark.parametrize("mode,antialias", WIDE_CASES, ids=[f"{m}-aa{a}" for m, a in WIDE_CASES])
@@ -326,8 +344,13 @@ def test_uint8_channel_counts(channels, layout):
     geometries = [((37, 61), (7, 9)), ((5, 6), (11, 13)), ((23, 3), (4, 2)), ((9, 130), (9, 17)), ((16, 16), (16, 48))]
     for (h, w), size in geometries:
         x = make_input([2, channels, h, w], torch.uint8, layout)
-        for mode, antialias in [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True),
-                                ("lanczos", True)]:
+        for mode, antialias in [
+            ("bilinear", False),
+            ("bilinear", True),
+            ("bicubic", False),
+            ("bicubic", True),
+            ("lanczos", True),
+        ]:
             for align_corners in (None,) if mode == "lanczos" else (False, True):
                 kwargs = dict(mode=mode, align_corners=align_corners, antialias=antialias)
                 label = f"{mode} aa={antialias} ac={align_corners} {layout} C={channels} {(h, w)}->{size}"
@@ -388,8 +411,7 @@ def test_uint8_random_geometries():
             planar = dict(kwargs, mode="bilinear" if mode == "linear" else mode)
             assert torch.equal(got, ours(x.unsqueeze(2), size=[1, *size], **planar).squeeze(2)), label
         elif mode == "area":
-            assert_uint8_within(got, *uint8_reference(x, lambda t: F.interpolate(t, size=size, mode="area")), 1,
-                                label)
+            assert_uint8_within(got, *uint8_reference(x, lambda t: F.interpolate(t, size=size, mode="area")), 1, label)
         else:
             check_uint8(x, got, mode, kwargs, dict(size=size), label)
 
@@ -427,8 +449,13 @@ def test_short_rows_give_the_long_rows_bits(dtype, mode):
         for width in (short, 64):
             xw = x[..., :width].clone().requires_grad_()
             y = ours(xw, scale_factor=(0.5, scale), **kwargs)
-            grad = make_input(y.shape, dtype) if width == short else torch.cat(
-                [rows[short][2], make_input([*y.shape[:-1], y.shape[-1] - rows[short][2].shape[-1]], dtype)], -1)
+            grad = (
+                make_input(y.shape, dtype)
+                if width == short
+                else torch.cat(
+                    [rows[short][2], make_input([*y.shape[:-1], y.shape[-1] - rows[short][2].shape[-1]], dtype)], -1
+                )
+            )
             (g,) = torch.autograd.grad(y, xw, grad)
             rows[width] = (y, g, grad)
         kept, kept_in = int(short * scale) // 2, max(short // 4, 1)
@@ -446,18 +473,24 @@ def test_periodic_w_plans(dtype):
     ref_dtype = torch.float32 if dtype == torch.bfloat16 else dtype
     for w in (9, 131, 300, 517):
         for scale in (2.0, 4.0, 0.5):
-            for mode, antialias in [("bilinear", False), ("bicubic", False), ("area", False), ("bilinear", True),
-                                    ("bicubic", True)]:
+            for mode, antialias in [
+                ("bilinear", False),
+                ("bicubic", False),
+                ("area", False),
+                ("bilinear", True),
+                ("bicubic", True),
+            ]:
                 x = make_input([2, 3, 3, w], dtype)
-                kwargs = dict(mode=mode) if mode == "area" else dict(mode=mode, antialias=antialias,
-                                                                      align_corners=False)
+                kwargs = (
+                    dict(mode=mode) if mode == "area" else dict(mode=mode, antialias=antialias, align_corners=False)
+                )
                 size = [3, int(w * scale)]
                 label = f"{mode} aa={antialias} {w}x{scale} {dtype}"
                 xo, xt = x.clone().requires_grad_(), x.to(ref_dtype).requires_grad_()
                 got = ours(xo, size=size, **kwargs)
                 expected = F.interpolate(xt, size=size, **kwargs)
-                assert_close(got, expected, dtype, extent=w, msg=label)
+                assert_close(got, expected, dtype, coordinates=w, msg=label)
                 grad_out = make_input(got.shape, dtype)
                 (grad_ours,) = torch.autograd.grad(got, xo, grad_out)
                 (grad_torch,) = torch.autograd.grad(expected, xt, grad_out.to(ref_dtype))
-                assert_close(grad_ours, grad_torch, dtype, extent=w, msg=label + " grad")
+                assert_close(grad_ours, grad_torch, dtype, coordinates=w, msg=label + " grad")

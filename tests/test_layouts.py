@@ -17,8 +17,17 @@ import torch.nn.functional as F
 from conftest import channels_last_format
 
 # (filter, antialias) of every mode.
-MODES = [("nearest", False), ("nearest-exact", False), ("linear", False), ("linear", True), ("cubic", False),
-         ("cubic", True), ("area", False), ("lanczos", False), ("lanczos", True)]
+MODES = [
+    ("nearest", False),
+    ("nearest-exact", False),
+    ("linear", False),
+    ("linear", True),
+    ("cubic", False),
+    ("cubic", True),
+    ("area", False),
+    ("lanczos", False),
+    ("lanczos", True),
+]
 SPATIAL = {2: (12, 10), 3: (6, 7, 5)}
 # A downscale (the result is smaller than the source) and an upscale of each rank.
 TARGETS = {2: [(5, 4), (17, 23)], 3: [(3, 4, 2), (9, 8, 7)]}
@@ -57,7 +66,8 @@ def family_view(family: str, spatial: Tuple[int, ...], dtype, device) -> torch.T
         return rand((c, *spatial), dtype, device).unsqueeze(0)
     if family == "cropped_channels_last":  # a crop: row pitch wider than the row
         wider = rand((2, c, *[s + 3 for s in spatial]), dtype, device).contiguous(
-            memory_format=channels_last_format(2 + len(spatial)))
+            memory_format=channels_last_format(2 + len(spatial))
+        )
         return wider[(slice(None), slice(None)) + tuple(slice(1, 1 + s) for s in spatial)]
     if family == "cropped_contiguous":
         wider = rand((2, c, *[s + 3 for s in spatial]), dtype, device)
@@ -72,8 +82,15 @@ def family_view(family: str, spatial: Tuple[int, ...], dtype, device) -> torch.T
     raise ValueError(family)
 
 
-FAMILIES = ["hwc_view", "cropped_hwc_view", "unsqueezed_chw", "cropped_channels_last", "cropped_contiguous",
-            "size1_odd_strides", "expanded_channels"]
+FAMILIES = [
+    "hwc_view",
+    "cropped_hwc_view",
+    "unsqueezed_chw",
+    "cropped_channels_last",
+    "cropped_contiguous",
+    "size1_odd_strides",
+    "expanded_channels",
+]
 
 
 def torch_format_strides(view: torch.Tensor, size) -> Tuple[int, ...]:
@@ -81,8 +98,9 @@ def torch_format_strides(view: torch.Tensor, size) -> Tuple[int, ...]:
     return F.interpolate(view, size=list(size), mode="nearest").stride()
 
 
-def check_family(family: str, rank: int, put: Callable[[torch.Tensor], torch.Tensor], device: str,
-                 torch_strides: bool) -> List[str]:
+def check_family(
+    family: str, rank: int, put: Callable[[torch.Tensor], torch.Tensor], device: str, torch_strides: bool
+) -> List[str]:
     """Every mode and dtype of `family` at rank `rank`: the failures (none when the family behaves)."""
     ops = torch.ops.torchresample
     failures = []

@@ -21,13 +21,23 @@ import torchresample
 FULL = os.environ.get("TORCHRESAMPLE_FULL_SCAN") == "1"
 MAX = 128
 # (rank, memory format, channels): torch takes another kernel for channels-last 3-D of 4+ channels.
-GROUPS = [(1, "contiguous", 1), (2, "contiguous", 1), (2, "channels_last", 4), (3, "contiguous", 1),
-          (3, "channels_last", 2), (3, "channels_last", 4)]
+GROUPS = [
+    (1, "contiguous", 1),
+    (2, "contiguous", 1),
+    (2, "channels_last", 4),
+    (3, "contiguous", 1),
+    (3, "channels_last", 2),
+    (3, "channels_last", 4),
+]
 # Layouts where the suggested memory format and torch's kernel choice part (Note [layout by strides]): an image
 # buffer viewed as NCHW (channels-last in memory, suggests contiguous, takes the channels-last kernel) and a crop of
 # a channels-last tensor (suggests channels-last, takes the generic kernel). The backward takes one rule.
-FORWARD_GROUPS = GROUPS + [(2, "hwc_view", 4), (3, "hwc_view", 4), (2, "cropped_channels_last", 4),
-                           (3, "cropped_channels_last", 4)]
+FORWARD_GROUPS = GROUPS + [
+    (2, "hwc_view", 4),
+    (3, "hwc_view", 4),
+    (2, "cropped_channels_last", 4),
+    (3, "cropped_channels_last", 4),
+]
 DTYPES = [torch.float32, torch.float64, torch.bfloat16, torch.uint8]
 MODES = ["nearest", "nearest-exact"]
 

@@ -37,8 +37,12 @@ class Exported(NamedTuple):
     ops: set  # the graph's node types
 
 
-def export(model: torch.nn.Module, inputs: Sequence[torch.Tensor], exporter: str,
-           dynamic: Optional[Sequence[Sequence[int]]] = None) -> Exported:
+def export(
+    model: torch.nn.Module,
+    inputs: Sequence[torch.Tensor],
+    exporter: str,
+    dynamic: Optional[Sequence[Sequence[int]]] = None,
+) -> Exported:
     """``model`` exported with no extra arguments (but the dynamic axes of each input), loaded by onnxruntime."""
     names = [f"x{i}" for i in range(len(inputs))]
     with warnings.catch_warnings():
@@ -46,16 +50,25 @@ def export(model: torch.nn.Module, inputs: Sequence[torch.Tensor], exporter: str
         logging.disable(logging.WARNING)
         try:
             if exporter == "dynamo":
-                shapes = None if dynamic is None else tuple(
-                    {d: torch.export.Dim.DYNAMIC for d in axes} for axes in dynamic)
-                program = torch.onnx.export(model, tuple(inputs), dynamo=True, dynamic_shapes=shapes,
-                                            input_names=names, verbose=False)
+                shapes = (
+                    None if dynamic is None else tuple({d: torch.export.Dim.DYNAMIC for d in axes} for axes in dynamic)
+                )
+                program = torch.onnx.export(
+                    model, tuple(inputs), dynamo=True, dynamic_shapes=shapes, input_names=names, verbose=False
+                )
                 data = program.model_proto.SerializeToString()
             else:
                 axes = None if dynamic is None else {n: list(a) for n, a in zip(names, dynamic)}
                 f = io.BytesIO()
-                torch.onnx.export(model, tuple(inputs), f, dynamo=False, input_names=names, dynamic_axes=axes,
-                                  opset_version=tr.onnx.OPSET)
+                torch.onnx.export(
+                    model,
+                    tuple(inputs),
+                    f,
+                    dynamo=False,
+                    input_names=names,
+                    dynamic_axes=axes,
+                    opset_version=tr.onnx.OPSET,
+                )
                 data = f.getvalue()
         finally:
             logging.disable(logging.NOTSET)
@@ -152,8 +165,9 @@ DYNAMIC = [(d, kw) for d, kw, form in MODES if form == "resize"] + [
 
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
-@pytest.mark.parametrize("dim,kwargs", DYNAMIC, ids=[f"{d}d-" + "-".join(f"{k}={v}" for k, v in kw.items())
-                                                     for d, kw in DYNAMIC])
+@pytest.mark.parametrize(
+    "dim,kwargs", DYNAMIC, ids=[f"{d}d-" + "-".join(f"{k}={v}" for k, v in kw.items()) for d, kw in DYNAMIC]
+)
 def test_resample_dynamic_sizes(exporter, dim, kwargs):
     x = torch.randn(2, 3, *spatial(dim))
     second = torch.randn(3, 3, *spatial(dim, (6, 10, 5)))
@@ -187,9 +201,16 @@ def test_matrix_modes_refuse_dynamic_sizes(exporter):
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
 @pytest.mark.parametrize("dtype", [torch.uint8, torch.float64, torch.float16])
-@pytest.mark.parametrize("kwargs", [dict(scale_factor=1.5, mode="bilinear"), dict(size=(5, 4), mode="bicubic",
-                                    antialias=True), dict(size=(7, 5), mode="lanczos"), dict(scale_factor=2,
-                                    mode="nearest")], ids=["bilinear", "bicubic-aa", "lanczos", "nearest"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(scale_factor=1.5, mode="bilinear"),
+        dict(size=(5, 4), mode="bicubic", antialias=True),
+        dict(size=(7, 5), mode="lanczos"),
+        dict(scale_factor=2, mode="nearest"),
+    ],
+    ids=["bilinear", "bicubic-aa", "lanczos", "nearest"],
+)
 def test_resample_dtypes(exporter, dtype, kwargs):
     x = torch.randn(1, 3, 9, 8) * 60 + 128
     x = x.clamp(0, 255).to(dtype)
@@ -205,8 +226,12 @@ def test_resample_dtypes(exporter, dtype, kwargs):
 def test_modes_torch_exports_match_torch(exporter):
     """Where torch has the mode, our export runs in onnxruntime with torch's eager numbers too."""
     x = torch.randn(2, 3, 9, 8)
-    for kwargs in (dict(scale_factor=2, mode="bilinear"), dict(size=(5, 4), mode="bicubic", antialias=True),
-                   dict(scale_factor=(0.6, 1.7), mode="bilinear"), dict(size=(5, 13), mode="nearest")):
+    for kwargs in (
+        dict(scale_factor=2, mode="bilinear"),
+        dict(size=(5, 4), mode="bicubic", antialias=True),
+        dict(scale_factor=(0.6, 1.7), mode="bilinear"),
+        dict(size=(5, 13), mode="nearest"),
+    ):
         got = run(export(Call(tr.interpolate, **kwargs), [x], exporter), [x])
         assert_matches(got, torch.nn.functional.interpolate(x, **kwargs))
 
@@ -227,13 +252,17 @@ def test_max_unpool(exporter, dim):
 
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
-@pytest.mark.parametrize("layer,shape,second", [
-    (tr.PixelShuffle(2), (2, 8, 3, 5), (1, 8, 4, 2)),
-    (tr.PixelUnshuffle(2), (2, 3, 6, 4), (3, 3, 2, 8)),
-    (tr.PixelShuffle(3), (9, 5, 2), (18, 1, 3)),
-    (tr.PixelShuffle3d(2), (1, 16, 2, 3, 2), (2, 8, 1, 2, 3)),
-    (tr.PixelUnshuffle3d(2), (1, 2, 4, 2, 6), (2, 2, 2, 4, 2)),
-], ids=["shuffle", "unshuffle", "shuffle-unbatched", "shuffle3d", "unshuffle3d"])
+@pytest.mark.parametrize(
+    "layer,shape,second",
+    [
+        (tr.PixelShuffle(2), (2, 8, 3, 5), (1, 8, 4, 2)),
+        (tr.PixelUnshuffle(2), (2, 3, 6, 4), (3, 3, 2, 8)),
+        (tr.PixelShuffle(3), (9, 5, 2), (18, 1, 3)),
+        (tr.PixelShuffle3d(2), (1, 16, 2, 3, 2), (2, 8, 1, 2, 3)),
+        (tr.PixelUnshuffle3d(2), (1, 2, 4, 2, 6), (2, 2, 2, 4, 2)),
+    ],
+    ids=["shuffle", "unshuffle", "shuffle-unbatched", "shuffle3d", "unshuffle3d"],
+)
 def test_pixel_shuffle(exporter, layer, shape, second):
     x = torch.randn(*shape)
     assert torch.equal(run(export(layer, [x], exporter), [x]), layer(x))  # static sizes
@@ -292,8 +321,7 @@ class OutOf(torch.nn.Module):
 @pytest.mark.parametrize("exporter", EXPORTERS)
 def test_torchvision_segmentation_model_under_patch(exporter):
     tv = pytest.importorskip("torchvision", reason="torchvision is not installed (optional test dependency)")
-    model = tv.models.segmentation.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None,
-                                                             num_classes=5).eval()
+    model = tv.models.segmentation.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=5).eval()
     x = torch.randn(1, 3, 96, 128)
     with torch.no_grad():
         expected = model(x)["out"]
@@ -348,8 +376,11 @@ def test_torchscript_exporter_opsets():
 
 @pytest.mark.parametrize("exporter", EXPORTERS)
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
-@pytest.mark.parametrize("kwargs", [dict(size=(7, 61)), dict(size=(64, 65)), dict(scale_factor=(0.7, 1.3)),
-                                    dict(scale_factor=3)], ids=["small", "large", "scales", "scale3"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(size=(7, 61)), dict(size=(64, 65)), dict(scale_factor=(0.7, 1.3)), dict(scale_factor=3)],
+    ids=["small", "large", "scales", "scale3"],
+)
 def test_nearest_dynamic_sizes_pick_our_indices(exporter, mode, kwargs):
     """With dynamic sizes the indices are computed in the graph: bit-exact at many input sizes (onnxruntime's own
     Resize nearest reads another index for 3-4% of (in, out) pairs)."""

@@ -16,13 +16,23 @@ resample_backward = torch.ops.torchresample.resample_backward.default
 def resample_samples():
     """(args, kwargs) for resample: each filter, float32 and float64, channels_last, scales, an empty batch."""
     samples = []
-    for filt, aa in [("nearest", False), ("nearest-exact", False), ("linear", False), ("cubic", False),
-                     ("area", False), ("lanczos", False), ("linear", True), ("cubic", True), ("lanczos", True)]:
-        samples.append(((make_input([2, 3, 6, 5], torch.float32).requires_grad_(), [4, 9], filt),
-                        {"antialias": aa}))
+    for filt, aa in [
+        ("nearest", False),
+        ("nearest-exact", False),
+        ("linear", False),
+        ("cubic", False),
+        ("area", False),
+        ("lanczos", False),
+        ("linear", True),
+        ("cubic", True),
+        ("lanczos", True),
+    ]:
+        samples.append(((make_input([2, 3, 6, 5], torch.float32).requires_grad_(), [4, 9], filt), {"antialias": aa}))
     samples += [
-        ((make_input([2, 3, 4, 6, 5], torch.float64, "channels_last").requires_grad_(), [3, 8, 2], "linear"),
-         {"align_corners": True}),
+        (
+            (make_input([2, 3, 4, 6, 5], torch.float64, "channels_last").requires_grad_(), [3, 8, 2], "linear"),
+            {"align_corners": True},
+        ),
         ((make_input([2, 4, 7], torch.float64).requires_grad_(), [3], "cubic"), {"scales": [0.5]}),
         ((make_input([2, 3, 6, 5], torch.float32, "channels_last"), [12, 10], "nearest"), {"scales": [2.0, 2.0]}),
         ((make_input([0, 3, 6, 5], torch.float32).requires_grad_(), [3, 2], "lanczos"), {"antialias": True}),
@@ -37,8 +47,9 @@ def backward_samples():
     for (x, out_size, filt), kwargs in resample_samples():
         if not x.is_floating_point():
             continue
-        channels_last = x.dim() > 3 and not x.is_contiguous() and x.is_contiguous(
-            memory_format=channels_last_format(x.dim()))
+        channels_last = (
+            x.dim() > 3 and not x.is_contiguous() and x.is_contiguous(memory_format=channels_last_format(x.dim()))
+        )
         grad_out = make_input([*x.shape[:2], *out_size], x.dtype, "channels_last" if channels_last else "contiguous")
         samples.append(((grad_out.requires_grad_(), list(x.shape[2:]), filt), kwargs))
     return samples
@@ -60,8 +71,11 @@ def test_fake_kernel_matches_real_layout():
     """The fake kernel's output layout is the real one (channels_last in, channels_last out)."""
     from torch._subclasses.fake_tensor import FakeTensorMode
 
-    for layout, shape in [("channels_last", [2, 3, 6, 5]), ("channels_last", [2, 3, 4, 6, 5]),
-                          ("transposed", [2, 3, 6, 5])]:
+    for layout, shape in [
+        ("channels_last", [2, 3, 6, 5]),
+        ("channels_last", [2, 3, 4, 6, 5]),
+        ("transposed", [2, 3, 6, 5]),
+    ]:
         x = make_input(shape, torch.float32, layout)
         size = [s + 1 for s in shape[2:]]
         real = resample(x, size, "linear")
@@ -75,8 +89,7 @@ def test_compile_fullgraph_dynamic_forward_and_backward():
     shapes through one compiled graph, forward and backward equal to torch's."""
 
     def fn(x):
-        return torchresample.interpolate(x, size=(x.shape[-2] * 2, x.shape[-1] + 3), mode="bilinear",
-                                         antialias=True)
+        return torchresample.interpolate(x, size=(x.shape[-2] * 2, x.shape[-1] + 3), mode="bilinear", antialias=True)
 
     compiled = torch.compile(fn, fullgraph=True, dynamic=True)
     for shape in [(2, 3, 5, 7), (1, 2, 9, 4)]:
@@ -132,26 +145,46 @@ def test_cpu_plan_cache_keys_everything_that_decides_the_plans():
     xcl = xn.contiguous(memory_format=torch.channels_last)
     grad = torch.rand(2, 4, 5, 5, dtype=torch.float64)
     calls = {
-        "scale": (lambda: resample(xf, [5, 5], "linear", False, [0.5, 0.5], False),
-                  lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.5, 0.5)),
-        "other scale": (lambda: resample(xf, [5, 5], "linear", False, [0.4, 0.45], False),
-                        lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.4, 0.45)),
-        "no scale": (lambda: resample(xf, [5, 5], "linear", False, [], False),
-                     lambda: F.interpolate(xf, size=[5, 5], mode="bilinear")),
-        "align_corners": (lambda: resample(xf, [5, 5], "linear", True, [], False),
-                          lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", align_corners=True)),
-        "antialias": (lambda: resample(xf, [5, 5], "linear", False, [], True),
-                      lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", antialias=True)),
-        "cubic": (lambda: resample(xf, [5, 5], "cubic", False, [], False),
-                  lambda: F.interpolate(xf, size=[5, 5], mode="bicubic")),
-        "double": (lambda: resample(x, [5, 5], "linear", False, [], False),
-                   lambda: F.interpolate(x, size=[5, 5], mode="bilinear")),
-        "backward": (lambda: torch.ops.torchresample.resample_backward(grad, [10, 10], "linear", False, [], False),
-                     lambda: aten.upsample_bilinear2d_backward(grad, [5, 5], [2, 4, 10, 10], False)),
-        "nearest": (lambda: resample(xn, [70, 70], "nearest-exact", False, [7.7, 7.7], False),
-                    lambda: aten._upsample_nearest_exact2d(xn, [70, 70], 7.7, 7.7)),
-        "nearest channels_last": (lambda: resample(xcl, [70, 70], "nearest-exact", False, [7.7, 7.7], False),
-                                  lambda: aten._upsample_nearest_exact2d(xcl, [70, 70], 7.7, 7.7)),
+        "scale": (
+            lambda: resample(xf, [5, 5], "linear", False, [0.5, 0.5], False),
+            lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.5, 0.5),
+        ),
+        "other scale": (
+            lambda: resample(xf, [5, 5], "linear", False, [0.4, 0.45], False),
+            lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.4, 0.45),
+        ),
+        "no scale": (
+            lambda: resample(xf, [5, 5], "linear", False, [], False),
+            lambda: F.interpolate(xf, size=[5, 5], mode="bilinear"),
+        ),
+        "align_corners": (
+            lambda: resample(xf, [5, 5], "linear", True, [], False),
+            lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", align_corners=True),
+        ),
+        "antialias": (
+            lambda: resample(xf, [5, 5], "linear", False, [], True),
+            lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", antialias=True),
+        ),
+        "cubic": (
+            lambda: resample(xf, [5, 5], "cubic", False, [], False),
+            lambda: F.interpolate(xf, size=[5, 5], mode="bicubic"),
+        ),
+        "double": (
+            lambda: resample(x, [5, 5], "linear", False, [], False),
+            lambda: F.interpolate(x, size=[5, 5], mode="bilinear"),
+        ),
+        "backward": (
+            lambda: torch.ops.torchresample.resample_backward(grad, [10, 10], "linear", False, [], False),
+            lambda: aten.upsample_bilinear2d_backward(grad, [5, 5], [2, 4, 10, 10], False),
+        ),
+        "nearest": (
+            lambda: resample(xn, [70, 70], "nearest-exact", False, [7.7, 7.7], False),
+            lambda: aten._upsample_nearest_exact2d(xn, [70, 70], 7.7, 7.7),
+        ),
+        "nearest channels_last": (
+            lambda: resample(xcl, [70, 70], "nearest-exact", False, [7.7, 7.7], False),
+            lambda: aten._upsample_nearest_exact2d(xcl, [70, 70], 7.7, 7.7),
+        ),
     }
     first = {name: ours_call() for name, (ours_call, _) in calls.items()}
     for name, (_, torch_call) in calls.items():

@@ -214,8 +214,10 @@ def modules():
 
 
 def test_names_bound_before_patching_are_routed_and_restored(modules):
-    lib = modules("_bound_lib", "from torch.nn.functional import interpolate, pixel_shuffle as shuffle\n"
-                                "import torch.nn.functional as F\n")
+    lib = modules(
+        "_bound_lib",
+        "from torch.nn.functional import interpolate, pixel_shuffle as shuffle\nimport torch.nn.functional as F\n",
+    )
     x = random((1, 2, 5, 7))
     with torchresample.patch():
         assert is_routed(lib.interpolate, "interpolate") and is_routed(lib.shuffle, "pixel_shuffle")
@@ -262,12 +264,16 @@ def photo(seed=0):
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])
-@pytest.mark.parametrize("make", [
-    lambda T: T.Resize(40, antialias=True),
-    lambda T: T.Resize((33, 47), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
-    lambda T: T.Resize(200, interpolation=T.InterpolationMode.NEAREST),
-    lambda T: T.RandomResizedCrop(32, antialias=True),
-], ids=["resize-bilinear", "resize-bicubic", "resize-nearest", "random-resized-crop"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda T: T.Resize(40, antialias=True),
+        lambda T: T.Resize((33, 47), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+        lambda T: T.Resize(200, interpolation=T.InterpolationMode.NEAREST),
+        lambda T: T.RandomResizedCrop(32, antialias=True),
+    ],
+    ids=["resize-bilinear", "resize-bicubic", "resize-nearest", "random-resized-crop"],
+)
 def test_torchvision_transforms_are_routed(api, make):
     pytest.importorskip("torchvision")
     from torchvision import transforms as v1

@@ -11,7 +11,6 @@ from layer_references import shuffle_reference, unshuffle_reference
 ops = torch.ops.torchresample
 
 
-
 def random(shape, dtype=torch.float32, seed=0):
     gen = torch.Generator().manual_seed(seed)
     if dtype == torch.bool:
@@ -177,8 +176,12 @@ def test_non_integer_factor_raises_type_error(factor):
         (RF.pixel_shuffle3d, (1, 8, 2, 2, 2), 0, "pixel_shuffle3d expects a positive upscale_factor"),
         (RF.pixel_shuffle, (1, 1, 1, 1), 2**31, "is not divisible by 4611686018427387904"),
         # At the op: functional.pixel_shuffle raises torch's ValueError first (test_errors.py).
-        (lambda x, r: torch.ops.torchresample.pixel_shuffle(x, r, 2), (1, 1, 1, 1), 2**40,
-         "is not divisible by 1099511627776^2"),
+        (
+            lambda x, r: torch.ops.torchresample.pixel_shuffle(x, r, 2),
+            (1, 1, 1, 1),
+            2**40,
+            "is not divisible by 1099511627776^2",
+        ),
     ],
 )
 def test_3d_and_overflow_errors(fn, shape, r, message):

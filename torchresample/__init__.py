@@ -14,8 +14,8 @@ except ImportError as exc:  # pragma: no cover - depends on how the package was 
         "will use already installed (FORCE_CUDA=1 and CUDA_HOME to include the CUDA kernels)."
     ) from exc
 
-from . import _ops  # noqa: E402,F401  (fake kernels and autograd)
-from . import _distributed, cuda, emulation, functional, nn, onnx  # noqa: E402
+# _ops registers the fake kernels and vmap rules; cuda and emulation are public submodules.
+from . import _distributed, _ops, cuda, emulation, functional, nn, onnx  # noqa: E402,F401
 from .functional import FILTERS, FilterInfo, interpolate  # noqa: E402
 from .modules import (  # noqa: E402
     MaxUnpool1d,

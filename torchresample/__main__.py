@@ -13,7 +13,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo = sub.add_parser("demo", help="resample a generated zone plate with every mode and compare with torch")
     demo.add_argument("--size", type=int, default=512, help="side of the test image (default 512)")
     demo.add_argument("--repeats", type=int, default=7, help="timed repeats per case (default 7)")
-    demo.add_argument("--out", default="torchresample_demo.png", help="contact sheet PNG (default ./torchresample_demo.png)")
+    demo.add_argument(
+        "--out", default="torchresample_demo.png", help="contact sheet PNG (default ./torchresample_demo.png)"
+    )
     from .cli import add_parser as add_resize_parser
 
     add_resize_parser(sub)

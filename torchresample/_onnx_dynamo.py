@@ -33,10 +33,18 @@ class _OnnxscriptBuilder(_Builder):
 
 
 @torch_op("torchresample::resample", trace_only=True)
-def resample(input: TTensor, output_size: Sequence[INT64], filter: str, align_corners: bool = False,
-             scales: Sequence[float] = (), antialias: bool = False, filter_params: Sequence[float] = ()) -> TTensor:
-    return lower_resample(_OnnxscriptBuilder(), input, output_size, filter, align_corners, scales, antialias,
-                          filter_params)
+def resample(
+    input: TTensor,
+    output_size: Sequence[INT64],
+    filter: str,
+    align_corners: bool = False,
+    scales: Sequence[float] = (),
+    antialias: bool = False,
+    filter_params: Sequence[float] = (),
+) -> TTensor:
+    return lower_resample(
+        _OnnxscriptBuilder(), input, output_size, filter, align_corners, scales, antialias, filter_params
+    )
 
 
 @torch_op("torchresample::max_unpool", trace_only=True)

@@ -47,8 +47,10 @@ def filter_param_values(filter: str, params: Optional[Mapping[str, float]]) -> L
     unknown = [k for k in params if k not in names]
     if info is None or unknown:
         accepted = ", ".join(repr(n) for n in names) if names else "none"
-        raise ValueError(f"torchresample: filter_params {sorted(unknown) or dict(params)} are not parameters of the "
-                         f"{filter!r} filter (its parameters: {accepted})")
+        raise ValueError(
+            f"torchresample: filter_params {sorted(unknown) or dict(params)} are not parameters of the "
+            f"{filter!r} filter (its parameters: {accepted})"
+        )
     return [float(params.get(name, default)) for name, default in info.params]
 
 
@@ -74,8 +76,15 @@ def resample(
     uses ``in / out``). ``filter_params`` is empty (the filter's defaults) or one value per parameter of the filter,
     in the order of ``FILTERS[filter].params``.
     """
-    return resample_op(input, list(output_size), filter, align_corners, [float(s) for s in scales], antialias,
-                       [float(p) for p in filter_params])
+    return resample_op(
+        input,
+        list(output_size),
+        filter,
+        align_corners,
+        [float(s) for s in scales],
+        antialias,
+        [float(p) for p in filter_params],
+    )
 
 
 def resample_backward(
@@ -89,14 +98,27 @@ def resample_backward(
 ) -> Tensor:
     """Gradient of :func:`resample` with respect to its input, whose spatial extents are ``input_size``."""
     return torch.ops.torchresample.resample_backward.default(
-        grad_output, list(input_size), filter, align_corners, [float(s) for s in scales], antialias,
-        [float(p) for p in filter_params]
+        grad_output,
+        list(input_size),
+        filter,
+        align_corners,
+        [float(s) for s in scales],
+        antialias,
+        [float(p) for p in filter_params],
     )
 
 
 # c10's names of the dtypes, as its "not implemented for 'Int'" messages print them.
-_TYPE_NAMES = {torch.bool: "Bool", torch.uint8: "Byte", torch.int8: "Char", torch.int16: "Short", torch.int32: "Int",
-               torch.int64: "Long", torch.complex64: "ComplexFloat", torch.complex128: "ComplexDouble"}
+_TYPE_NAMES = {
+    torch.bool: "Bool",
+    torch.uint8: "Byte",
+    torch.int8: "Char",
+    torch.int16: "Short",
+    torch.int32: "Int",
+    torch.int64: "Long",
+    torch.complex64: "ComplexFloat",
+    torch.complex128: "ComplexDouble",
+}
 
 
 def _empty_like_format(like: Tensor, shape: Sequence[int]) -> Tensor:
@@ -112,13 +134,15 @@ def _resample_fake(input, output_size, filter, align_corners=False, scales=(), a
 
 
 @torch.library.register_fake("torchresample::resample_backward")
-def _resample_backward_fake(grad_output, input_size, filter, align_corners=False, scales=(), antialias=False,
-                            filter_params=()):
+def _resample_backward_fake(
+    grad_output, input_size, filter, align_corners=False, scales=(), antialias=False, filter_params=()
+):
     torch._check(
         3 <= grad_output.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D grad_output, got {grad_output.dim()}-D"
     )
     torch._check(len(input_size) == grad_output.dim() - 2, lambda: "input_size must have one entry per spatial axis")
     return _empty_like_format(grad_output, [*grad_output.shape[:2], *input_size])
+
 
 def max_unpool(input: Tensor, indices: Tensor, output_size: Sequence[int]) -> Tensor:
     """Scatter ``input`` (N, C, *spatial) into zeros of shape (N, C, *output_size) at ``indices``.
@@ -166,8 +190,10 @@ def _max_unpool_fake(input, indices, output_size):
         raise NotImplementedError(f"\"max_unpool{max(spatial, 2)}d\" not implemented for '{name}'")
     torch._check(
         input.shape == indices.shape,
-        lambda: f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
-        f"indices tensor with shape: {list(indices.shape)}",
+        lambda: (
+            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
+            f"indices tensor with shape: {list(indices.shape)}"
+        ),
     )
     return _empty_like_format(input, [*input.shape[:2], *output_size])
 
@@ -177,8 +203,10 @@ def _max_unpool_backward_fake(grad_output, indices):
     torch._check(grad_output.dim() == indices.dim(), lambda: "grad_output and indices ranks differ")
     torch._check(
         indices.device == grad_output.device,
-        lambda: f"max_unpool_backward: expected indices on grad_output's device ({grad_output.device}), but got "
-        f"{indices.device}",
+        lambda: (
+            f"max_unpool_backward: expected indices on grad_output's device ({grad_output.device}), but got "
+            f"{indices.device}"
+        ),
     )
     return _empty_like_format(grad_output, list(indices.shape))
 
@@ -190,8 +218,9 @@ def _shuffle_fake(input: Tensor, factor: int, spatial_dims: int, unshuffle: bool
     torch._check(1 <= k <= 3, lambda: f"torchresample::{name}: spatial_dims must be 1, 2 or 3, but got {k}")
     torch._check(
         input.dim() >= k + 1,
-        lambda: f"{name} expects input to have at least {k + 1} dimensions, but got input with {input.dim()} "
-        "dimension(s)",
+        lambda: (
+            f"{name} expects input to have at least {k + 1} dimensions, but got input with {input.dim()} dimension(s)"
+        ),
     )
     factor_name = "downscale_factor" if unshuffle else "upscale_factor"
     torch._check(factor > 0, lambda: f"{name} expects a positive {factor_name}, but got {factor}")
@@ -201,17 +230,21 @@ def _shuffle_fake(input: Tensor, factor: int, spatial_dims: int, unshuffle: bool
         for d in range(-k, 0):
             torch._check(
                 shape[d] % factor == 0,
-                lambda: f"{name} expects {('depth', 'height', 'width')[d]} to be divisible by {factor_name}, but "
-                f"input.size({d})={shape[d]} is not divisible by {factor}",
+                lambda: (
+                    f"{name} expects {('depth', 'height', 'width')[d]} to be divisible by {factor_name}, but "
+                    f"input.size({d})={shape[d]} is not divisible by {factor}"
+                ),
             )
             shape[d] //= factor
         shape[-k - 1] *= power
     else:
         torch._check(
             shape[-k - 1] % power == 0,
-            lambda: f"{name} expects its input's 'channel' dimension to be divisible by "
-            f"{('', 'the square of ', 'the cube of ')[k - 1]}{factor_name}, but input.size({-k - 1})="
-            f"{shape[-k - 1]} is not divisible by {power}",
+            lambda: (
+                f"{name} expects its input's 'channel' dimension to be divisible by "
+                f"{('', 'the square of ', 'the cube of ')[k - 1]}{factor_name}, but input.size({-k - 1})="
+                f"{shape[-k - 1]} is not divisible by {power}"
+            ),
         )
         shape[-k - 1] //= power
         for d in range(-k, 0):
@@ -251,19 +284,27 @@ def _unfold(y: Tensor, batch_size: int) -> Tuple[Tensor, int]:
 
 
 @torch.library.register_vmap("torchresample::resample")
-def _resample_vmap(info, in_dims, input, output_size, filter, align_corners=False, scales=(), antialias=False,
-                   filter_params=()):
-    y = resample_op(_fold(input, in_dims[0], info.batch_size), output_size, filter, align_corners, scales, antialias,
-                    filter_params)
+def _resample_vmap(
+    info, in_dims, input, output_size, filter, align_corners=False, scales=(), antialias=False, filter_params=()
+):
+    y = resample_op(
+        _fold(input, in_dims[0], info.batch_size), output_size, filter, align_corners, scales, antialias, filter_params
+    )
     return _unfold(y, info.batch_size)
 
 
 @torch.library.register_vmap("torchresample::resample_backward")
-def _resample_backward_vmap(info, in_dims, grad_output, input_size, filter, align_corners=False, scales=(),
-                            antialias=False, filter_params=()):
+def _resample_backward_vmap(
+    info, in_dims, grad_output, input_size, filter, align_corners=False, scales=(), antialias=False, filter_params=()
+):
     y = torch.ops.torchresample.resample_backward.default(
-        _fold(grad_output, in_dims[0], info.batch_size), input_size, filter, align_corners, scales, antialias,
-        filter_params
+        _fold(grad_output, in_dims[0], info.batch_size),
+        input_size,
+        filter,
+        align_corners,
+        scales,
+        antialias,
+        filter_params,
     )
     return _unfold(y, info.batch_size)
 

@@ -17,8 +17,14 @@ from .functional import interpolate
 __all__ = ["ResizeError", "load_image", "resize_image", "resize_path"]
 
 # The 2-D modes: torch's, then every windowed filter of the table (lanczos, box, gaussian, ...).
-MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area",
-         *(name for name, f in FILTERS.items() if f.kind == "windowed"))
+MODES = (
+    "nearest",
+    "nearest-exact",
+    "bilinear",
+    "bicubic",
+    "area",
+    *(name for name, f in FILTERS.items() if f.kind == "windowed"),
+)
 # The largest output, in bytes of the resampling's working type, resized without --max-bytes.
 DEFAULT_MAX_BYTES = 4 << 30
 
@@ -73,8 +79,16 @@ def load_image(path: Path):
     return torch.from_numpy(array.copy()).permute(2, 0, 1).unsqueeze(0), image.mode, 255.0
 
 
-def resize_image(x: torch.Tensor, mode_name: str, size: Optional[Tuple[int, int]], scale: Optional[float],
-                 kind: str, max_value: Optional[float], antialias: bool, align_corners: bool) -> torch.Tensor:
+def resize_image(
+    x: torch.Tensor,
+    mode_name: str,
+    size: Optional[Tuple[int, int]],
+    scale: Optional[float],
+    kind: str,
+    max_value: Optional[float],
+    antialias: bool,
+    align_corners: bool,
+) -> torch.Tensor:
     """Resample an image tensor from :func:`load_image`; colour with alpha is resampled premultiplied."""
     kwargs = dict(mode=mode_name, antialias=antialias)
     if mode_name not in ("nearest", "nearest-exact", "area"):
@@ -144,12 +158,23 @@ def check_output_bytes(src: Path, x: torch.Tensor, kind: str, out_hw: Tuple[int,
     float_path = x.is_floating_point() or kind in ("RGBA", "LA")  # alpha is resampled premultiplied in float32
     needed = h * w * x.shape[1] * (4 if float_path else 1)
     if needed > max_bytes:
-        raise ResizeError(f"{src}: the output would be {h}x{w} pixels x {x.shape[1]} channels, {needed:,} bytes, "
-                          f"over the limit of {max_bytes:,} bytes (raise it with --max-bytes)")
+        raise ResizeError(
+            f"{src}: the output would be {h}x{w} pixels x {x.shape[1]} channels, {needed:,} bytes, "
+            f"over the limit of {max_bytes:,} bytes (raise it with --max-bytes)"
+        )
 
 
-def resize_file(src: Path, dst: Path, mode: str, size, scale, antialias: bool, align_corners: bool,
-                device: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Tuple[int, int]:
+def resize_file(
+    src: Path,
+    dst: Path,
+    mode: str,
+    size,
+    scale,
+    antialias: bool,
+    align_corners: bool,
+    device: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Tuple[int, int]:
     x, kind, max_value = load_image(src)
     check_output_bytes(src, x, kind, output_size(x, size, scale), max_bytes)
     y = resize_image(x.to(device), mode, size, scale, kind, max_value, antialias, align_corners)
@@ -157,9 +182,19 @@ def resize_file(src: Path, dst: Path, mode: str, size, scale, antialias: bool, a
     return tuple(y.shape[-2:])
 
 
-def resize_path(src: Path, dst: Path, mode: str, size, scale, antialias: bool, align_corners: bool,
-                device: str, progress: bool = True, overwrite: bool = False,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> List[str]:
+def resize_path(
+    src: Path,
+    dst: Path,
+    mode: str,
+    size,
+    scale,
+    antialias: bool,
+    align_corners: bool,
+    device: str,
+    progress: bool = True,
+    overwrite: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> List[str]:
     """Resize one file, or every file of a directory into ``dst``; returns the failures (one line each).
 
     An output that is one of the inputs is refused unless ``overwrite``; every output is written to a temporary
@@ -172,8 +207,9 @@ def resize_path(src: Path, dst: Path, mode: str, size, scale, antialias: bool, a
         resize_file(src, dst, mode, size, scale, antialias, align_corners, device, max_bytes)
         return []
     if dst.exists() and dst.resolve() == src.resolve() and not overwrite:
-        raise ResizeError(f"{dst}: the output directory is the input directory; pass --overwrite to replace the "
-                          "images in place")
+        raise ResizeError(
+            f"{dst}: the output directory is the input directory; pass --overwrite to replace the images in place"
+        )
     dst.mkdir(parents=True, exist_ok=True)
     files = sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith("."))
     failures: List[str] = []
@@ -206,9 +242,19 @@ def run_resize(args) -> int:
             raise ResizeError(f"--align-corners does not apply to mode {args.mode}")
         if args.max_bytes <= 0:
             raise ResizeError(f"--max-bytes must be positive, got {args.max_bytes}")
-        failures = resize_path(Path(args.input), Path(args.output), args.mode, size, args.scale, args.antialias,
-                               args.align_corners, args.device, progress=not args.quiet, overwrite=args.overwrite,
-                               max_bytes=args.max_bytes)
+        failures = resize_path(
+            Path(args.input),
+            Path(args.output),
+            args.mode,
+            size,
+            args.scale,
+            args.antialias,
+            args.align_corners,
+            args.device,
+            progress=not args.quiet,
+            overwrite=args.overwrite,
+            max_bytes=args.max_bytes,
+        )
     except (ResizeError, RuntimeError, ValueError) as exc:
         print(f"torchresample: error: {exc}", file=sys.stderr)
         return 1
@@ -232,5 +278,9 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--overwrite", action="store_true", help="allow the output to be the input (replaced atomically)")
-    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
-                   help=f"refuse outputs larger than this many bytes (default {DEFAULT_MAX_BYTES:,})")
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help=f"refuse outputs larger than this many bytes (default {DEFAULT_MAX_BYTES:,})",
+    )

@@ -100,8 +100,12 @@ def _compare(x: torch.Tensor, kwargs: dict, repeats: int) -> List[str]:
     return [f"{diff:.2e}", f"{mt:.2f}", f"{mo:.2f}", f"{mt / mo:.2f}x"]
 
 
-def run_demo(size: int = 512, repeats: int = 7, print_fn: Callable[[str], None] = print,
-             sheet: Optional[str] = "torchresample_demo.png") -> List[List[str]]:
+def run_demo(
+    size: int = 512,
+    repeats: int = 7,
+    print_fn: Callable[[str], None] = print,
+    sheet: Optional[str] = "torchresample_demo.png",
+) -> List[List[str]]:
     """Resample a zone plate ×0.25 and ×2 with every mode; print max |ours - torch| and torch/ours time.
 
     With ``sheet``, also render the contact sheet of :func:`contact_sheet` there and say where it is.
@@ -123,8 +127,10 @@ def run_demo(size: int = 512, repeats: int = 7, print_fn: Callable[[str], None] 
     header = ["case", "max |ours - torch|", "torch ms", "ours ms", "torch/ours"]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    print_fn(f"torchresample demo: {size}x{size} RGB zone plate, float32, {torch.get_num_threads()} threads, "
-             f"torch {torch.__version__}")
+    print_fn(
+        f"torchresample demo: {size}x{size} RGB zone plate, float32, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}"
+    )
     print_fn(fmt.format(*header))
     for r in rows:
         print_fn(fmt.format(*r))
@@ -191,8 +197,12 @@ def contact_sheet(path: str, side: int = 256) -> str:
         y = title_h + r * row_h
         draw.text((8, y + row_h // 2 - 8), label, fill=(0, 0, 0), font=font)
         down_kw, up_kw = dict(kwargs, scale_factor=0.25), dict(kwargs, scale_factor=4.0)
-        panels = [interpolate(source, **down_kw), torch_or_none(source, down_kw),
-                  interpolate(crop, **up_kw), torch_or_none(crop, up_kw)]
+        panels = [
+            interpolate(source, **down_kw),
+            torch_or_none(source, down_kw),
+            interpolate(crop, **up_kw),
+            torch_or_none(crop, up_kw),
+        ]
         x = label_w
         for i, (panel, (_, w)) in enumerate(zip(panels, columns)):
             if i < 2 and panel is not None:

@@ -17,7 +17,8 @@ from ._script import BroadcastingList1
 
 try:
     # The eager entry points (Note [eager calls] in csrc/python/eager_calls.cpp), built for one Python version.
-    from ._eager import interpolate as _eager_interpolate, pixel_shuffle as _eager_pixel_shuffle
+    from ._eager import interpolate as _eager_interpolate
+    from ._eager import pixel_shuffle as _eager_pixel_shuffle
 except ImportError:  # pragma: no cover - a build for another Python: the general path does everything
     _eager_interpolate = _eager_pixel_shuffle = None
 
@@ -40,7 +41,12 @@ __all__ = [
 
 # mode -> (filter of the resample op, number of spatial axes the mode is tied to in torch, or None for any). torch's
 # linear and cubic modes go by their names; every other filter of the table is a mode of its own name.
-_TORCH_MODES = {"linear": ("linear", 1), "bilinear": ("linear", 2), "trilinear": ("linear", 3), "bicubic": ("cubic", None)}
+_TORCH_MODES = {
+    "linear": ("linear", 1),
+    "bilinear": ("linear", 2),
+    "trilinear": ("linear", 3),
+    "bicubic": ("cubic", None),
+}
 _MODES = {
     **{name: (name, None) for name, f in _ops.FILTERS.items() if f.kind != "torch"},
     **_TORCH_MODES,
@@ -50,8 +56,9 @@ _NO_CORNERS = tuple(name for name, f in _ops.FILTERS.items() if f.kind in ("poin
 _NO_ANTIALIAS = _NO_CORNERS
 _WINDOWED_MODES = [name for name, f in _ops.FILTERS.items() if f.kind == "windowed"]
 # torch's list, with ours where lanczos always stood.
-_MODE_LIST = " | ".join(["nearest", "linear", "bilinear", "bicubic", "trilinear", *_WINDOWED_MODES, "area",
-                         "nearest-exact"])
+_MODE_LIST = " | ".join(
+    ["nearest", "linear", "bilinear", "bicubic", "trilinear", *_WINDOWED_MODES, "area", "nearest-exact"]
+)
 _ANTIALIAS_MODES = ", ".join(["linear", "bilinear", "trilinear", "bicubic", *_WINDOWED_MODES])
 _RANK_NAMES = {1: ("3D", "linear"), 2: ("4D", "bilinear"), 3: ("5D", "trilinear")}
 
@@ -148,12 +155,14 @@ def interpolate(
         channels_last_3d input returns a contiguous tensor, ours keeps the format: README, Parity with torch).
     """
     if torch.jit.is_scripting():
-        return _script.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias,
-                                   filter_params)
+        return _script.interpolate(
+            input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias, filter_params
+        )
     if _eager_interpolate is not None and not torch.compiler.is_compiling():
         # The common eager call, checked and made in C++; None where the general path below must decide.
-        out = _eager_interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias,
-                                 filter_params)
+        out = _eager_interpolate(
+            input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias, filter_params
+        )
         if out is not None:
             return out
     _check_input(input, "interpolate")
@@ -247,9 +256,15 @@ def interpolate(
 
     if output_size is None and tracing:
         # torch.jit.trace: a script function computes the size from the input's, so that the trace keeps it dynamic.
-        return _script.traced(f"resample_scaled_{dim}d")(input, [float(s) for s in size_factors], filter_name,
-                                                        bool(align_corners), _scales_of(scale_factors),
-                                                        bool(antialias), params)
+        return _script.traced(f"resample_scaled_{dim}d")(
+            input,
+            [float(s) for s in size_factors],
+            filter_name,
+            bool(align_corners),
+            _scales_of(scale_factors),
+            bool(antialias),
+            params,
+        )
     if output_size is None:
         assert scale_factors is not None
         compiling = torch.compiler.is_compiling()
@@ -329,8 +344,9 @@ def _int_elements(values: Sequence, name: str, op: str) -> None:
     """torch's parser takes ints (not floats, bools or strings) for the pooling geometry and output size."""
     for v in values:
         if not _is_integer(v):
-            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
-                            f"{type(v).__name__}")
+            raise TypeError(
+                f"{op}(): argument '{name}' must be tuple of ints, but found element of type {type(v).__name__}"
+            )
 
 
 def _spatial_tuple(value, n: int, name: str, op: str) -> Tuple[int, ...]:
@@ -386,12 +402,14 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: 
     op = f"max_unpool{dim}d"
     for position, (name, value) in enumerate((("input", input), ("indices", indices)), 1):
         if not isinstance(value, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
     _check_input(input, op)
     if indices.device != input.device:
-        raise RuntimeError(f"{op}: expected indices on the input's device ({input.device}), but got them on "
-                           f"{indices.device}")
+        raise RuntimeError(
+            f"{op}: expected indices on the input's device ({input.device}), but got them on {indices.device}"
+        )
     if input.dim() not in (dim + 1, dim + 2):
         raise RuntimeError(
             f"Input to max_unpooling{dim}d should be a {dim + 1}d or {dim + 2}d Tensor, but got a tensor with "

@@ -11,5 +11,5 @@ from .modules import (  # noqa: F401
     Upsample,
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
+    __all__,  # noqa: F401
 )
-from .modules import __all__  # noqa: F401

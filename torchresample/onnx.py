@@ -1,7 +1,6 @@
 """ONNX export of the torchresample ops through both of torch's exporters: each op is written out as standard ONNX
 (Resize, Gather, AveragePool, MatMul, ScatterElements, Reshape/Transpose) that onnxruntime runs with our results."""
 
-
 import importlib.abc
 import math
 import sys
@@ -43,8 +42,14 @@ OPSET = 18
 # max_unpool is a ScatterElements into zeros (onnxruntime writes duplicates in order: the last, as ours), and
 # pixel_(un)shuffle a Reshape, Transpose, Reshape, with shapes computed in the graph.
 
-_ONNX_TYPES = {torch.float32: 1, torch.uint8: 2, torch.int64: 7, torch.float16: 10, torch.float64: 11,
-               torch.bfloat16: 16}
+_ONNX_TYPES = {
+    torch.float32: 1,
+    torch.uint8: 2,
+    torch.int64: 7,
+    torch.float16: 10,
+    torch.float64: 11,
+    torch.bfloat16: 16,
+}
 
 
 class ExportError(RuntimeError):
@@ -71,8 +76,12 @@ class _Builder:
         if all(isinstance(n, int) for n in items):
             return self.const(np.array(items, dtype=np.int64))
         one = self.const(np.array([1], dtype=np.int64))
-        parts = [self.const(np.array([n], dtype=np.int64)) if isinstance(n, int) else
-                 self.op("Reshape", self.op("Cast", n, to=_ONNX_TYPES[torch.int64]), one) for n in items]
+        parts = [
+            self.const(np.array([n], dtype=np.int64))
+            if isinstance(n, int)
+            else self.op("Reshape", self.op("Cast", n, to=_ONNX_TYPES[torch.int64]), one)
+            for n in items
+        ]
         return self.op("Concat", *parts, axis=0)
 
     def const(self, array: np.ndarray) -> Any:
@@ -126,25 +135,42 @@ class _TorchScriptBuilder(_Builder):
 # resample
 
 
-def _reference(input: torch.Tensor, output_size: List[int], filter: str, align_corners: bool, scales: List[float],
-               antialias: bool, filter_params: Sequence[float] = ()) -> torch.Tensor:
+def _reference(
+    input: torch.Tensor,
+    output_size: List[int],
+    filter: str,
+    align_corners: bool,
+    scales: List[float],
+    antialias: bool,
+    filter_params: Sequence[float] = (),
+) -> torch.Tensor:
     """Our op on a real tensor, while an exporter translates the graph."""
     with torch.no_grad():
-        return torch.ops.torchresample.resample.default(input, output_size, filter, align_corners, scales, antialias,
-                                                        list(filter_params))
+        return torch.ops.torchresample.resample.default(
+            input, output_size, filter, align_corners, scales, antialias, list(filter_params)
+        )
 
 
-def _axis_matrix(n_in: int, n_out: int, filter: str, align_corners: bool, scale: Optional[float],
-                 antialias: bool, filter_params: Sequence[float]) -> np.ndarray:
+def _axis_matrix(
+    n_in: int,
+    n_out: int,
+    filter: str,
+    align_corners: bool,
+    scale: Optional[float],
+    antialias: bool,
+    filter_params: Sequence[float],
+) -> np.ndarray:
     """The (in, out) matrix of one axis: row i is our op's response to a unit impulse at input i."""
     impulses = torch.eye(n_in, dtype=torch.float64).unsqueeze(1)
-    rows = _reference(impulses, [n_out], filter, align_corners, [] if scale is None else [scale], antialias,
-                      filter_params)
+    rows = _reference(
+        impulses, [n_out], filter, align_corners, [] if scale is None else [scale], antialias, filter_params
+    )
     return rows[:, 0, :].numpy()
 
 
-def _nearest_indices(in_sizes: List[int], out_sizes: List[int], dtype: torch.dtype, filter: str,
-                     scales: List[float]) -> List[np.ndarray]:
+def _nearest_indices(
+    in_sizes: List[int], out_sizes: List[int], dtype: torch.dtype, filter: str, scales: List[float]
+) -> List[np.ndarray]:
     """Per axis, the source index of every output position, read off our kernel on an index probe of the input's
     spatial shape (the index rule depends on the whole call, Note [nearest index])."""
     probe_type = torch.float64 if dtype == torch.float64 else torch.float32
@@ -159,8 +185,9 @@ def _nearest_indices(in_sizes: List[int], out_sizes: List[int], dtype: torch.dty
     return indices
 
 
-def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dtype, exact: bool,
-                     axis_scales: List[Optional[float]]) -> Any:
+def _nearest_dynamic(
+    b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dtype, exact: bool, axis_scales: List[Optional[float]]
+) -> Any:
     """Nearest with dynamic sizes: per axis, a Gather at indices computed in the graph with the arithmetic of our
     contiguous CPU kernel (Note [nearest index]): the separable rule, and for 2-D outputs of at most 128 rows plus
     columns the indexed one with its shortcuts, chosen in the graph. Rounding is IEEE in both, so the indices are
@@ -184,8 +211,12 @@ def _nearest_dynamic(b: _Builder, x: Any, out_sizes: List[Any], dtype: torch.dty
     y = x
     for d in range(k):
         n_in = b.dims(x, 2 + d, 3 + d)
-        o = b.op("Range", b.const(np.array(0, dtype=np.int64)),
-                 b.op("Reshape", outs[d], b.const(np.zeros(0, dtype=np.int64))), b.const(np.array(1, dtype=np.int64)))
+        o = b.op(
+            "Range",
+            b.const(np.array(0, dtype=np.int64)),
+            b.op("Reshape", outs[d], b.const(np.zeros(0, dtype=np.int64))),
+            b.const(np.array(1, dtype=np.int64)),
+        )
 
         def scale(kind):
             if axis_scales[d] is not None:
@@ -239,8 +270,16 @@ def _resize_form(filter: str, k: int, align_corners: bool, antialias: bool) -> O
     return form
 
 
-def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str, align_corners: bool,
-                   scales: Sequence[float], antialias: bool, filter_params: Sequence[float] = ()) -> Any:
+def lower_resample(
+    b: _Builder,
+    x: Any,
+    output_size: Sequence[Any],
+    filter: str,
+    align_corners: bool,
+    scales: Sequence[float],
+    antialias: bool,
+    filter_params: Sequence[float] = (),
+) -> Any:
     """``torchresample::resample`` in ONNX (Note [ONNX export])."""
     out_sizes = list(output_size)
     k = len(out_sizes)
@@ -261,8 +300,14 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     form = _resize_form(filter, k, align_corners, antialias)
     # uint8 with a filter of negative lobes rounds and saturates after the W pass (Note [rounded w pass]): with
     # static sizes, so does the export (the MatMul form, one axis at a time).
-    w_pass_first = (dtype == torch.uint8 and FILTERS[filter].negative_lobes and static and k >= 2 and
-                    in_sizes[-1] != out_sizes[-1] and in_sizes[:-1] != out_sizes[:-1])
+    w_pass_first = (
+        dtype == torch.uint8
+        and FILTERS[filter].negative_lobes
+        and static
+        and k >= 2
+        and in_sizes[-1] != out_sizes[-1]
+        and in_sizes[:-1] != out_sizes[:-1]
+    )
     if w_pass_first:
         form = None
     # float64 stays float64 in MatMul; onnxruntime's Resize has no float64 kernel.
@@ -275,8 +320,9 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     elif form is not None and _resize_by_sizes(static, in_sizes, out_sizes, axis_scales, align_corners):
         sizes = b.op("Concat", b.dims(x, 0, 2), b.ints(out_sizes), axis=0)
         y = b.op("Resize", y, None, None, sizes, **form)
-    elif form is not None and not (static and (_near_integer(in_sizes, axis_scales) or
-                                               (filter == "cubic" and in_sizes == out_sizes))):
+    elif form is not None and not (
+        static and (_near_integer(in_sizes, axis_scales) or (filter == "cubic" and in_sizes == out_sizes))
+    ):
         y = b.op("Resize", y, None, _resize_scales(b, x, out_sizes, axis_scales, filter), None, **form)
     else:
         if not static:
@@ -287,12 +333,34 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
                 f"batch may stay dynamic). Input sizes {in_sizes}, output sizes {out_sizes}."
             )
         if w_pass_first:
-            y = _matmul_axes(b, y, in_sizes, out_sizes, compute, filter, align_corners, axis_scales, antialias,
-                             filter_params, [k - 1])
+            y = _matmul_axes(
+                b,
+                y,
+                in_sizes,
+                out_sizes,
+                compute,
+                filter,
+                align_corners,
+                axis_scales,
+                antialias,
+                filter_params,
+                [k - 1],
+            )
             y = _round_uint8(b, y)
         axes = list(range(k - 1)) if w_pass_first else list(range(k))
-        y = _matmul_axes(b, y, in_sizes[:-1] + out_sizes[-1:] if w_pass_first else in_sizes, out_sizes, compute,
-                         filter, align_corners, axis_scales, antialias, filter_params, axes)
+        y = _matmul_axes(
+            b,
+            y,
+            in_sizes[:-1] + out_sizes[-1:] if w_pass_first else in_sizes,
+            out_sizes,
+            compute,
+            filter,
+            align_corners,
+            axis_scales,
+            antialias,
+            filter_params,
+            axes,
+        )
     if dtype == compute:
         return y
     if dtype == torch.uint8:
@@ -300,8 +368,13 @@ def lower_resample(b: _Builder, x: Any, output_size: Sequence[Any], filter: str,
     return b.op("Cast", y, to=_ONNX_TYPES[dtype])
 
 
-def _resize_by_sizes(static: bool, in_sizes: List[Optional[int]], out_sizes: List[Any],
-                     axis_scales: List[Optional[float]], align_corners: bool) -> bool:
+def _resize_by_sizes(
+    static: bool,
+    in_sizes: List[Optional[int]],
+    out_sizes: List[Any],
+    axis_scales: List[Optional[float]],
+    align_corners: bool,
+) -> bool:
     """Whether Resize given the output sizes maps coordinates as our kernel does: when the kernel uses in/out
     (align_corners, no scale factor), or the scale factor is out/in exactly."""
     if align_corners or all(s is None for s in axis_scales):
@@ -313,8 +386,10 @@ def _near_integer(in_sizes: List[int], axis_scales: List[Optional[float]]) -> bo
     """Whether some in * scale lies so close to an integer that onnxruntime, which computes the output size from
     the float32 scale, may round it to another size than torch's float64 product (static sizes then take the
     MatMul form)."""
-    return any(s is not None and abs(i * s - round(i * s)) < 1e-3 and math.floor(i * s) != round(i * s)
-               for i, s in zip(in_sizes, axis_scales))
+    return any(
+        s is not None and abs(i * s - round(i * s)) < 1e-3 and math.floor(i * s) != round(i * s)
+        for i, s in zip(in_sizes, axis_scales)
+    )
 
 
 def _resize_scales(b: _Builder, x: Any, out_sizes: List[Any], axis_scales: List[Optional[float]], filter: str) -> Any:
@@ -322,13 +397,22 @@ def _resize_scales(b: _Builder, x: Any, out_sizes: List[Any], axis_scales: List[
     size is its input's (computed in the graph). Cubic copies nothing, but onnxruntime copies a Resize whose output
     shape is its input's: static sizes take the MatMul form there (_resize_copies), dynamic ones cannot."""
     if any(s is None for s in axis_scales):
-        raise ExportError(f"torchresample: mode {filter!r} with a scale factor on only some axes cannot be exported "
-                          "with dynamic sizes")
+        raise ExportError(
+            f"torchresample: mode {filter!r} with a scale factor on only some axes cannot be exported "
+            "with dynamic sizes"
+        )
     if filter != "linear":
         return b.const(np.array([1.0, 1.0, *axis_scales], dtype=np.float32))
     one = b.const(np.array([1.0], dtype=np.float32))
-    factors = [b.op("Where", b.op("Equal", b.dims(x, 2 + d, 3 + d), b.ints([out_sizes[d]])), one,
-                    b.const(np.array([s], dtype=np.float32))) for d, s in enumerate(axis_scales)]
+    factors = [
+        b.op(
+            "Where",
+            b.op("Equal", b.dims(x, 2 + d, 3 + d), b.ints([out_sizes[d]])),
+            one,
+            b.const(np.array([s], dtype=np.float32)),
+        )
+        for d, s in enumerate(axis_scales)
+    ]
     return b.op("Concat", b.const(np.array([1.0, 1.0], dtype=np.float32)), *factors, axis=0)
 
 
@@ -338,9 +422,19 @@ def _round_uint8(b: _Builder, y: Any) -> Any:
     return b.op("Clip", b.op("Round", y), low, high)
 
 
-def _matmul_axes(b: _Builder, y: Any, in_sizes: List[int], out_sizes: List[int], compute: torch.dtype, filter: str,
-                 align_corners: bool, axis_scales: List[Optional[float]], antialias: bool,
-                 filter_params: Sequence[float], axes: List[int]) -> Any:
+def _matmul_axes(
+    b: _Builder,
+    y: Any,
+    in_sizes: List[int],
+    out_sizes: List[int],
+    compute: torch.dtype,
+    filter: str,
+    align_corners: bool,
+    axis_scales: List[Optional[float]],
+    antialias: bool,
+    filter_params: Sequence[float],
+    axes: List[int],
+) -> Any:
     """Apply the (in, out) matrix of each of ``axes``, the axes that shrink the data first."""
     k = len(in_sizes)
     current = list(in_sizes)
@@ -372,8 +466,9 @@ def lower_max_unpool(b: _Builder, x: Any, indices: Any, output_size: Sequence[An
     planes = b.dims(x, 0, 2)
     flat_shape = b.op("Concat", planes, b.ints([-1]), axis=0)
     count = b.op("ReduceProd", b.ints(list(output_size)), keepdims=1)
-    zeros = b.op("ConstantOfShape", b.op("Concat", planes, count, axis=0),
-                 value=np.zeros(1, dtype=_numpy_type(b.dtype(x))))
+    zeros = b.op(
+        "ConstantOfShape", b.op("Concat", planes, count, axis=0), value=np.zeros(1, dtype=_numpy_type(b.dtype(x)))
+    )
     y = b.op("ScatterElements", zeros, b.op("Reshape", indices, flat_shape), b.op("Reshape", x, flat_shape), axis=2)
     return b.op("Reshape", y, b.op("Concat", planes, b.ints(list(output_size)), axis=0))
 
@@ -455,27 +550,44 @@ def _register_torchscript() -> None:
     from torch.onnx import register_custom_op_symbolic, symbolic_helper
 
     def resample(g, input, output_size, filter, align_corners, scales, antialias, filter_params):
-        return lower_resample(_TorchScriptBuilder(g), input, _output_size(g, input, output_size),
-                              symbolic_helper._parse_arg(filter, "s"), symbolic_helper._parse_arg(align_corners, "b"),
-                              symbolic_helper._parse_arg(scales, "fs"), symbolic_helper._parse_arg(antialias, "b"),
-                              symbolic_helper._parse_arg(filter_params, "fs"))
+        return lower_resample(
+            _TorchScriptBuilder(g),
+            input,
+            _output_size(g, input, output_size),
+            symbolic_helper._parse_arg(filter, "s"),
+            symbolic_helper._parse_arg(align_corners, "b"),
+            symbolic_helper._parse_arg(scales, "fs"),
+            symbolic_helper._parse_arg(antialias, "b"),
+            symbolic_helper._parse_arg(filter_params, "fs"),
+        )
 
     def max_unpool(g, input, indices, output_size):
         return lower_max_unpool(_TorchScriptBuilder(g), input, indices, _list(output_size))
 
     def shuffle(unshuffle: bool):
         def symbolic(g, input, factor, spatial_dims):
-            return lower_shuffle(_TorchScriptBuilder(g), input, symbolic_helper._parse_arg(factor, "i"),
-                                 symbolic_helper._parse_arg(spatial_dims, "i"), unshuffle)
+            return lower_shuffle(
+                _TorchScriptBuilder(g),
+                input,
+                symbolic_helper._parse_arg(factor, "i"),
+                symbolic_helper._parse_arg(spatial_dims, "i"),
+                unshuffle,
+            )
 
         return symbolic
 
     def too_old(g, *args):
-        raise ExportError(f"torchresample's ops export at ONNX opset {OPSET} or later (Resize's antialias); pass "
-                          f"opset_version={OPSET} or leave it at its default")
+        raise ExportError(
+            f"torchresample's ops export at ONNX opset {OPSET} or later (Resize's antialias); pass "
+            f"opset_version={OPSET} or leave it at its default"
+        )
 
-    for name, fn in (("resample", resample), ("max_unpool", max_unpool), ("pixel_shuffle", shuffle(False)),
-                     ("pixel_unshuffle", shuffle(True))):
+    for name, fn in (
+        ("resample", resample),
+        ("max_unpool", max_unpool),
+        ("pixel_shuffle", shuffle(False)),
+        ("pixel_unshuffle", shuffle(True)),
+    ):
         register_custom_op_symbolic(f"torchresample::{name}", fn, OPSET)
         register_custom_op_symbolic(f"torchresample::{name}", too_old, 9)
 

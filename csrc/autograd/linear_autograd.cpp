@@ -58,9 +58,7 @@ struct LinearOp {
   AdjointArguments adjoint_arguments;
 };
 
-c10::IValue spatial_sizes(const at::Tensor& t) {
-  return c10::IValue(t.sym_sizes().slice(2));
-}
+c10::IValue spatial_sizes(const at::Tensor& t) { return c10::IValue(t.sym_sizes().slice(2)); }
 
 // resample(x, size, ...) -> resample_backward(g, x's spatial extents, ...) and back; the filter arguments are shared.
 std::vector<c10::IValue> resample_adjoint_arguments(const std::vector<c10::IValue>& args) {
@@ -95,8 +93,8 @@ const c10::OperatorHandle& adjoint_handle(int op) {
   static const std::vector<c10::OperatorHandle> handles = [] {
     std::vector<c10::OperatorHandle> out;
     for (const auto& entry : kLinearOps) {
-      out.push_back(c10::Dispatcher::singleton().findSchemaOrThrow(
-          (std::string("torchresample::") + entry.adjoint).c_str(), ""));
+      out.push_back(
+          c10::Dispatcher::singleton().findSchemaOrThrow((std::string("torchresample::") + entry.adjoint).c_str(), ""));
     }
     return out;
   }();
@@ -112,8 +110,7 @@ bool functorch_active() {
 // arguments), through the dispatcher.
 at::Tensor apply_adjoint(int op, Stack&& stack) {
   std::optional<at::AutoDispatchBelowADInplaceOrView> below_autograd;
-  if (!at::GradMode::is_enabled() && !stack.front().toTensor()._fw_grad(/*level=*/0).defined() &&
-      !functorch_active()) {
+  if (!at::GradMode::is_enabled() && !stack.front().toTensor()._fw_grad(/*level=*/0).defined() && !functorch_active()) {
     below_autograd.emplace();  // a backward that records nothing (no create_graph): as the kernel would redispatch
   }
   adjoint_handle(op).callBoxed(stack);
@@ -133,9 +130,7 @@ class LinearBackward final : public torch::autograd::Node {
     }
   }
 
-  std::string name() const override {
-    return std::string("torchresample::") + kLinearOps[op_].name + "_backward_node";
-  }
+  std::string name() const override { return std::string("torchresample::") + kLinearOps[op_].name + "_backward_node"; }
 
   void release_variables() override {
     for (auto& tensor : tensors_) {
@@ -180,9 +175,9 @@ class LinearBackward final : public torch::autograd::Node {
           },
           std::move(schema));
     });
-    const auto output_metadata = torch::dynamo::autograd::IValuePacker<
-        std::vector<std::optional<torch::autograd::InputMetadata>>>::pack(
-        torch::dynamo::autograd::get_input_metadata(next_edges()));
+    const auto output_metadata =
+        torch::dynamo::autograd::IValuePacker<std::vector<std::optional<torch::autograd::InputMetadata>>>::pack(
+            torch::dynamo::autograd::get_input_metadata(next_edges()));
     variable_list result = compiler->call_function(saved.get_py_compiler(), "apply_functional", bound_name(), inputs,
                                                    packed, output_metadata);
     for (auto& argument : arguments_) {
@@ -213,13 +208,11 @@ class LinearBackward final : public torch::autograd::Node {
   }
 
   // A Python identifier: compiled autograd names its graph's calls after it.
-  std::string bound_name() const {
-    return std::string("torchresample_") + kLinearOps[op_].name + "_vjp";
-  }
+  std::string bound_name() const { return std::string("torchresample_") + kLinearOps[op_].name + "_vjp"; }
 
-  int op_;                                // index into kLinearOps
-  std::vector<c10::IValue> arguments_;    // the partner's, after the gradient; saved tensors replaced by None
-  std::vector<SavedVariable> tensors_;    // the tensors taken out, in order
+  int op_;                              // index into kLinearOps
+  std::vector<c10::IValue> arguments_;  // the partner's, after the gradient; saved tensors replaced by None
+  std::vector<SavedVariable> tensors_;  // the tensors taken out, in order
 };
 
 // torch holds nodes in std::shared_ptr up to 2.12 and in c10::intrusive_ptr since; make whichever Edge holds.

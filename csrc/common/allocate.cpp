@@ -29,7 +29,7 @@ at::Tensor empty_output(at::IntArrayRef sizes, const at::TensorOptions& options)
   // A CPU output is allocated as torch's own CPU kernels allocate theirs, without a trip through the dispatcher
   // (about a third of a small call's allocation cost).
   at::Tensor t = options.device().is_cpu() && options.layout() == at::kStrided ? at::detail::empty_cpu(sizes, options)
-                                                                              : at::empty(sizes, options);
+                                                                               : at::empty(sizes, options);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   constexpr uintptr_t kHuge = uintptr_t(2) << 20;
   const size_t bytes = t.nbytes();

@@ -68,9 +68,9 @@ inline T source_index(T scale, int64_t o, bool align_corners, bool clamp_negativ
 //   floorf(o * s) with exact shortcuts for out == in and out == 2*in (even when a scale factor was given);
 //   nearest-exact takes floorf((o + 0.5) * s) with the product in double, rounded to float before the floor.
 // - kSeparable, torch's separable CPU kernel (HelperInterpNearest[Exact]): every other forward (1-D, larger 2-D,
-//   contiguous or narrow 3-D). The scale and products in the opmath type (double for float64 tensors, else float); nearest takes
-//   floorf(s * o), nearest-exact floorf(max(s * (o + 0.5) - 0.5, 0) + 0.5), where the multiply-add is fused
-//   when torch's kernel was compiled with FMA (`fused`: its AVX2 and AVX-512 builds on x86 and its aarch64
+//   contiguous or narrow 3-D). The scale and products in the opmath type (double for float64 tensors, else float);
+//   nearest takes floorf(s * o), nearest-exact floorf(max(s * (o + 0.5) - 0.5, 0) + 0.5), where the multiply-add is
+//   fused when torch's kernel was compiled with FMA (`fused`: its AVX2 and AVX-512 builds on x86 and its aarch64
 //   builds, not its DEFAULT x86 one).
 // - kCuda, torch's CUDA kernels (UpSample.cuh): a float32 scale, floorf(o * s) and floorf((o + 0.5f) * s) in
 //   float, no shortcuts. The CUDA backward is the transpose of this forward; torch's CUDA backward inverts the
@@ -122,7 +122,6 @@ inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, do
   return i < in - 1 ? i : in - 1;
 }
 
-
 // Everything one axis needs to produce the taps of any output index.
 template <typename T>
 struct AxisFilter {
@@ -132,7 +131,7 @@ struct AxisFilter {
   bool align_corners;
   int64_t in;
   int64_t out;
-  double scale_arg;  // the caller's scale factor, <= 0 when none
+  double scale_arg;     // the caller's scale factor, <= 0 when none
   NearestRule nearest;  // Note [nearest index]
   T params[kMaxFilterParams];
   T scale;
@@ -323,17 +322,9 @@ struct LanczosFilter {
 };
 
 // The box: every input pixel whose centre falls in the window weighs the same (Pillow's BOX); nearest with a window.
-struct BoxFilter {
+struct BoxFilter : NearestFilter {
   static constexpr const char* name = "box";
-  static constexpr FilterKind kind = FilterKind::kWindowed;
-  static constexpr bool negative_lobes = false;
-  static constexpr std::array<FilterParam, 0> params{};
-  static const char* invalid(const double*) { return nullptr; }
-  static double radius(const double*) { return 0.5; }
-  template <typename T>
-  static T weight(T x, const T*) {
-    return box_weight(x);
-  }
+  static constexpr FilterKind kind = FilterKind::kWindowed;  // its taps: the window of the box, not nearest's
 };
 
 // exp(-x^2 / (2 sigma^2)), cut at 3 sigma; sigma = 0.5 by default.

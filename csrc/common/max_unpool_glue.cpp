@@ -16,8 +16,8 @@ namespace torchresample {
 namespace {
 
 void check_indices(const at::Tensor& values, const at::Tensor& indices, const char* what) {
-  TORCH_CHECK(indices.scalar_type() == at::kLong, "elements in indices should be type int64 but got: ",
-              indices.scalar_type());
+  TORCH_CHECK(indices.scalar_type() == at::kLong,
+              "elements in indices should be type int64 but got: ", indices.scalar_type());
   TORCH_CHECK(values.device() == indices.device(), "torchresample::max_unpool: expected ", what,
               " and indices on the same device, but got ", values.device(), " and ", indices.device());
   TORCH_CHECK(values.layout() == at::kStrided && indices.layout() == at::kStrided,
@@ -52,10 +52,10 @@ void check_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& 
   TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample::max_unpool_backward: expected indices of shape ",
               "(N, C, *spatial) with 1, 2 or 3 spatial dimensions, but got a tensor with ", dim, " dimensions");
   check_indices(grad_output, indices, "grad_output");
-  TORCH_CHECK(grad_output.dim() == dim && grad_output.size(0) == indices.size(0) &&
-                  grad_output.size(1) == indices.size(1),
-              "gradOutput and input Tensors should have same number of dimensions and also the same number of ",
-              "channels/slices, but got grad_output ", grad_output.sizes(), " and indices ", indices.sizes());
+  TORCH_CHECK(
+      grad_output.dim() == dim && grad_output.size(0) == indices.size(0) && grad_output.size(1) == indices.size(1),
+      "gradOutput and input Tensors should have same number of dimensions and also the same number of ",
+      "channels/slices, but got grad_output ", grad_output.sizes(), " and indices ", indices.sizes());
 }
 
 // See Note [unpool layout]. `in_sizes` is the full input shape, `out_spatial` the output's spatial extents.
@@ -115,8 +115,7 @@ void check_invalid_position(const UnpoolCall& call, int64_t position) {
     return;
   }
   // call.indices is dense, so a dense position is a storage offset in any memory format.
-  const int64_t index =
-      call.indices.as_strided({1}, {1}, call.indices.storage_offset() + position).item<int64_t>();
+  const int64_t index = call.indices.as_strided({1}, {1}, call.indices.storage_offset() + position).item<int64_t>();
   std::ostringstream size;
   for (size_t d = 0; d < call.out_spatial.size(); ++d) {
     size << (d ? "x" : "") << call.out_spatial[d];

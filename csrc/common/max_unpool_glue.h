@@ -11,9 +11,9 @@ namespace torchresample {
 
 // One max_unpool or max_unpool_backward call made ready for a kernel (Note [unpool layout]).
 struct UnpoolCall {
-  at::Tensor values;    // the forward's input or the backward's grad_output, dense in the output's memory format
-  at::Tensor indices;   // dense in the output's memory format
-  at::Tensor output;    // the result: uninitialised for the kernel to fill, or already final when `done`
+  at::Tensor values;   // the forward's input or the backward's grad_output, dense in the output's memory format
+  at::Tensor indices;  // dense in the output's memory format
+  at::Tensor output;   // the result: uninitialised for the kernel to fill, or already final when `done`
   std::vector<int64_t> out_spatial;
   UnpoolGeometry geometry;
   bool done = false;  // nothing for a kernel to do (empty output, or nothing to gather from)

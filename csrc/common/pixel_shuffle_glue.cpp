@@ -14,8 +14,7 @@ namespace {
 int64_t checked_power(int64_t r, int64_t k) {
   uint64_t result = 1;
   for (int64_t j = 0; j < k; ++j) {
-    if (c10::mul_overflows(result, static_cast<uint64_t>(r), &result) ||
-        result > static_cast<uint64_t>(INT64_MAX)) {
+    if (c10::mul_overflows(result, static_cast<uint64_t>(r), &result) || result > static_cast<uint64_t>(INT64_MAX)) {
       return -1;
     }
   }
@@ -44,8 +43,8 @@ void check_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial
               ": spatial_dims must be 1, 2 or 3, but got ", k);
   const std::string name = pixel_shuffle_name(k, unshuffle);
   TORCH_CHECK(self.layout() == at::kStrided, name, ": expected a strided tensor");
-  TORCH_CHECK(self.dim() >= k + 1, name, " expects input to have at least ", k + 1,
-              " dimensions, but got input with ", self.dim(), " dimension(s)");
+  TORCH_CHECK(self.dim() >= k + 1, name, " expects input to have at least ", k + 1, " dimensions, but got input with ",
+              self.dim(), " dimension(s)");
   const char* factor_name = unshuffle ? "downscale_factor" : "upscale_factor";
   TORCH_CHECK(factor > 0, name, " expects a positive ", factor_name, ", but got ", factor);
   const int64_t power = checked_power(factor, k);
@@ -96,7 +95,7 @@ ShuffleCall prepare_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_
   const auto format = pixel_shuffle_memory_format(self, spatial_dims);
   ShuffleCall call;
   call.output = empty_output(pixel_shuffle_output_size(self.sizes(), factor, spatial_dims, unshuffle),
-                          self.options().memory_format(format));
+                             self.options().memory_format(format));
   if (call.output.numel() == 0) {
     return call;
   }

@@ -2,8 +2,7 @@
 #pragma once
 
 #include "filters.h"
-
-#include <c10/util/SmallVector.h>
+#include "inline_vector.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -13,9 +12,9 @@ namespace torchresample {
 // A plan's arrays, inline up to 64 outputs of two taps each: a small resize builds its plans without the heap
 // (a dozen allocations per call cost about as much as the kernel of a 2x2 -> 4x4 resize).
 constexpr unsigned kInlineOutputs = 64;
-using PlanIndices = c10::SmallVector<int64_t, kInlineOutputs>;
+using PlanIndices = InlineVector<int64_t, kInlineOutputs>;
 template <typename T>
-using PlanWeights = c10::SmallVector<T, 2 * kInlineOutputs>;
+using PlanWeights = InlineVector<T, 2 * kInlineOutputs>;
 
 // Note [axis plan]
 // Output o of an axis reads inputs start[o] .. start[o]+count[o]-1 with weights weight[o*taps + k]. Every
@@ -85,6 +84,23 @@ AxisPlan<T> build_plan(const AxisFilter<T>& f) {
     p.taps = widest;
   }
   return p;
+}
+
+// A plan's arrays as kernels read them, on the host (the CPU engine) or on the device (a CUDA launch's copy of the
+// plan). start == nullptr: an axis the launch leaves alone (output o is input o).
+template <typename T>
+struct PlanView {
+  const int64_t* start = nullptr;
+  const int64_t* count = nullptr;
+  const T* weight = nullptr;
+  int64_t taps = 0;
+  bool full = false;  // every output uses all `taps` (no border windows): gathers skip the per-output count
+};
+
+template <typename T>
+PlanView<T> view(const AxisPlan<T>& p) {
+  const bool full = std::all_of(p.count.begin(), p.count.end(), [&](int64_t n) { return n == p.taps; });
+  return {p.start.data(), p.count.data(), p.weight.data(), p.taps, full};
 }
 
 // The adjoint plan: input i of `p` becomes output i, reading the outputs of `p` whose windows contain it.

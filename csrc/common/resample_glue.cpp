@@ -63,16 +63,17 @@ std::vector<double> filter_param_values(c10::string_view filter,
       used += it != params->end();
       values.push_back(it != params->end() ? it->value() : p.default_value);
     }
-    TORCH_CHECK_VALUE(used == params->size(), "torchresample: filter_params are not all parameters of the '",
-                      Row::name, "' filter (its parameters: ", Row::params.empty() ? "none" : "",
-                      [&] {
-                        std::string names;
-                        for (const FilterParam& p : Row::params) {
-                          names += (names.empty() ? "'" : ", '") + std::string(p.name) + "'";
-                        }
-                        return names;
-                      }(),
-                      ")");
+    TORCH_CHECK_VALUE(
+        used == params->size(), "torchresample: filter_params are not all parameters of the '", Row::name,
+        "' filter (its parameters: ", Row::params.empty() ? "none" : "",
+        [&] {
+          std::string names;
+          for (const FilterParam& p : Row::params) {
+            names += (names.empty() ? "'" : ", '") + std::string(p.name) + "'";
+          }
+          return names;
+        }(),
+        ")");
     return values;
   });
 }
@@ -118,16 +119,16 @@ std::string spatial_string(at::IntArrayRef spatial) {
   return s.str();
 }
 
-void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::ArrayRef<double> scales,
-                  Filter filter, bool antialias, const char* what, bool forward) {
+void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::ArrayRef<double> scales, Filter filter,
+                  bool antialias, const char* what, bool forward) {
   const int64_t dim = static_cast<int64_t>(in_sizes.size());
   TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected ", what,
               " with 3, 4 or 5 dimensions (N, C, spatial...), but got a ", dim, "-D tensor");
   const int64_t spatial = dim - 2;
-  TORCH_CHECK(static_cast<int64_t>(out_spatial.size()) == spatial, "It is expected output_size equals to ",
-              spatial, ", but got size ", out_spatial.size());
-  TORCH_CHECK(scales.empty() || static_cast<int64_t>(scales.size()) == spatial,
-              "torchresample: expected ", spatial, " scales (or none), but got ", scales.size());
+  TORCH_CHECK(static_cast<int64_t>(out_spatial.size()) == spatial, "It is expected output_size equals to ", spatial,
+              ", but got size ", out_spatial.size());
+  TORCH_CHECK(scales.empty() || static_cast<int64_t>(scales.size()) == spatial, "torchresample: expected ", spatial,
+              " scales (or none), but got ", scales.size());
   const auto in_spatial = in_sizes.slice(2);
   // torch's area mode is adaptive average pooling, whose forward accepts an output extent of 0 (an empty
   // result); its backward, like every other mode, requires positive extents.
@@ -144,8 +145,8 @@ void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::Arr
 
 }  // namespace
 
-void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales,
-                    Filter filter, bool antialias) {
+void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales, Filter filter,
+                    bool antialias) {
   check_common(input.sizes(), output_size, scales, filter, antialias, "input", /*forward=*/true);
   const auto sizes = input.sizes();
   // Only the batch may be empty (torch's upsample_*_common_check); area, adaptive average pooling in torch, also
@@ -160,15 +161,17 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::Ar
   TORCH_CHECK(input.layout() == at::kStrided, "torchresample::resample: expected a strided tensor");
 }
 
-void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                             at::ArrayRef<double> scales, Filter filter, bool antialias) {
+void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, at::ArrayRef<double> scales,
+                             Filter filter, bool antialias) {
   const int64_t dim = grad_output.dim();
-  TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected grad_output with 3, 4 or 5 dimensions (N, C, spatial...), "
-              "but got a ", dim, "-D tensor");
+  TORCH_CHECK(dim >= 3 && dim <= 5,
+              "torchresample: expected grad_output with 3, 4 or 5 dimensions (N, C, spatial...), "
+              "but got a ",
+              dim, "-D tensor");
   TORCH_CHECK(static_cast<int64_t>(input_size.size()) == dim - 2, "torchresample::resample_backward: expected ",
               dim - 2, " input sizes (the spatial extents of the input), but got ", input_size.size());
-  check_common(with_spatial(grad_output.sizes(), input_size), grad_output.sizes().slice(2), scales, filter,
-               antialias, "input_size", /*forward=*/false);
+  check_common(with_spatial(grad_output.sizes(), input_size), grad_output.sizes().slice(2), scales, filter, antialias,
+               "input_size", /*forward=*/false);
   const auto dtype = grad_output.scalar_type();
   TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "torchresample::resample_backward: not implemented for '",
                               toString(dtype), "' (floating point tensors are supported)");
@@ -206,8 +209,8 @@ at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat return
 
 // What both directions share: the call's options, the layouts (Note [layout by strides]), the source in the
 // engine's layout and the result allocated in it.
-ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Filter filter,
-                      const ResampleArgs& args, bool backward) {
+ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Filter filter, const ResampleArgs& args,
+                      bool backward) {
   ResampleCall c;
   c.filter = filter;
   c.params = parse_filter_params(filter, args.filter_params);

@@ -50,10 +50,10 @@ struct ResampleGeometry {
 ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format);
 
 // The checks torch's upsample ops make (same exception types and messages), plus ours on filter and dtype.
-void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales,
-                    Filter filter, bool antialias);
-void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                             at::ArrayRef<double> scales, Filter filter, bool antialias);
+void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales, Filter filter,
+                    bool antialias);
+void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, at::ArrayRef<double> scales,
+                             Filter filter, bool antialias);
 
 // Shape of the result: `sizes` with its spatial extents replaced.
 c10::SmallVector<int64_t, 5> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial);
@@ -89,7 +89,7 @@ struct ResampleCall {
   bool align_corners;
   bool antialias;
   bool backward;
-  bool channels_last_kernel;         // torch's CPU nearest takes its channels-last kernel (Note [nearest index])
+  bool channels_last_kernel;  // torch's CPU nearest takes its channels-last kernel (Note [nearest index])
   AxisScales scales;
   at::MemoryFormat layout;           // the engine's: source, result and geometry are in it
   at::MemoryFormat returned_layout;  // torch's: the source's suggested memory format
@@ -162,8 +162,8 @@ struct PlanKey {
 
   bool operator==(const PlanKey& o) const {
     return filter == o.filter && std::memcmp(params.data(), o.params.data(), sizeof(params)) == 0 &&
-           align_corners == o.align_corners && antialias == o.antialias &&
-           backward == o.backward && spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
+           align_corners == o.align_corners && antialias == o.antialias && backward == o.backward &&
+           spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
            std::memcmp(scales.data(), o.scales.data(), sizeof(scales)) == 0 && nearest.kernel == o.nearest.kernel &&
            nearest.fused == o.nearest.fused && stream == o.stream;
   }
@@ -195,8 +195,8 @@ struct PlanKeyHash {
 
 inline PlanKey plan_key(const ResampleCall& c, int64_t acc_size, NearestRule nearest,
                         std::pair<int64_t, int64_t> stream = {0, 0}) {
-  PlanKey k{c.filter, c.params, c.align_corners, c.antialias, c.backward, static_cast<int64_t>(c.scales.size()), acc_size,
-            c.forward.in, c.forward.out, {0.0, 0.0, 0.0}, nearest, stream};
+  PlanKey k{c.filter, c.params,     c.align_corners, c.antialias,     c.backward, static_cast<int64_t>(c.scales.size()),
+            acc_size, c.forward.in, c.forward.out,   {0.0, 0.0, 0.0}, nearest,    stream};
   std::copy(c.scales.begin(), c.scales.end(), k.scales.begin());
   return k;
 }

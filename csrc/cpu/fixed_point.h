@@ -19,12 +19,12 @@ namespace torchresample {
 // sums, with the rounding half, cannot overflow int32 for the pass's source values. Every pass rounds half up.
 // Two passes through an int16 intermediate row, W then H (torch's order) or H then W for linear and area where
 // that costs less (Note [uint8 pass order]):
-//  * cubic and Lanczos saturate the intermediate to 0..255, which clips their overshoot as torch does (Note
-//    [uint8 passes]). Where their W weights stay under 1/4 (fixed_point_w_pass_is_exact) it is rounded to an
-//    integer, as torch's; sharper W passes (upscales) keep 7 fraction bits in it instead, so no weight error can
-//    flip its rounding: the result stays within 1 of the two-pass float result (the vertical pass moves it by
-//    at most half its absolute weight sum, under 0.7 for every filter);
-//  * linear and area keep 7 fraction bits in it (at most 255 * 128 < 2^15), so the result is rounded once.
+//  * filters of negative lobes (cubic, Lanczos, Mitchell...) saturate the intermediate to 0..255, which clips their
+//    overshoot as torch does (Note [rounded w pass]). Where their W weights stay under 1/4
+//    (fixed_point_w_pass_is_exact) it is rounded to an integer, as torch's; sharper W passes (upscales) keep 7 fraction
+//    bits in it instead, so no weight error can flip its rounding: the result stays within 1 of the two-pass float
+//    result (the vertical pass moves it by at most half its absolute weight sum, under 0.7 for every filter);
+//  * the others (linear, area, box, Gaussian) keep 7 fraction bits in it (at most 255 * 128 < 2^15): rounded once.
 // Integer sums are exact and order-free: the AVX2 and portable copies give the same bits.
 struct FixedPlan {
   int64_t taps = 1;  // weight stride per output: the plan's taps rounded up to the kernel's step (zeros after)
@@ -64,8 +64,7 @@ inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_
   for (int64_t o = 0; o < p.out_size; ++o) {
     for (int64_t k = 0; k < p.count[o]; ++k) {
       // Round half away from zero, as Pillow does.
-      f.weight[o * f.taps + k] =
-          static_cast<int16_t>(std::lround(static_cast<double>(p.weight[o * p.taps + k]) * one));
+      f.weight[o * f.taps + k] = static_cast<int16_t>(std::lround(static_cast<double>(p.weight[o * p.taps + k]) * one));
     }
   }
   return f;

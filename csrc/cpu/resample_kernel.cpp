@@ -80,8 +80,8 @@ std::shared_ptr<const Plans<T>> cpu_plans(const ResampleCall& call) {
   return plans;
 }
 
-// uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel). Note
-// [uint8 passes]: for cubic and Lanczos, W into a uint8 intermediate first, then D and H.
+// uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel). For filters
+// of negative lobes (Note [rounded w pass]), W into a uint8 intermediate first, then D and H.
 void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<float>, 3>& plans) {
   const ResampleGeometry& g = call.geometry;
   const uint8_t* src = call.source.const_data_ptr<uint8_t>();
@@ -111,15 +111,14 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, co
   if (input.scalar_type() == at::kByte && !nearest) {
     const auto cached = cpu_plans<float>(call);
     const Plans<float>& plans = *cached;
-    const bool clipped_mid = negative_lobes(call.filter);
+    const bool clipped_mid = rounded_w_pass(call, resampled_axes(plans));  // Note [rounded w pass]
     if (plans[0].is_identity()) {
       // A channels-last engine under a contiguous result (Note [layout by strides]) stores torch's result
       // directly, into call.result's storage (the same bytes) viewed contiguous.
       const bool planar = call.layout != call.returned_layout && call.returned_layout == at::MemoryFormat::Contiguous;
       const at::IntArrayRef sizes = call.result.sizes();
       at::Tensor out = planar ? call.result.as_strided(sizes, c10::contiguous_strides(sizes)) : call.result;
-      uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, clipped_mid,
-                 planar);
+      uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, clipped_mid, planar);
       return planar ? out : call.returned();
     } else {
       resample_uint8_volume(call, plans);

@@ -25,21 +25,6 @@
 namespace torchresample {
 namespace TORCHRESAMPLE_ISA {
 
-template <typename T>
-struct PlanView {
-  const int64_t* start;
-  const int64_t* count;
-  const T* weight;
-  int64_t taps;
-  bool full = false;  // every output uses all `taps` (no border windows): gathers skip the per-output count
-};
-
-template <typename T>
-PlanView<T> view(const AxisPlan<T>& p) {
-  const bool full = std::all_of(p.count.begin(), p.count.end(), [&](int64_t n) { return n == p.taps; });
-  return {p.start.data(), p.count.data(), p.weight.data(), p.taps, full};
-}
-
 // One contiguous output row along W (one element per pixel). kTaps > 0: the plan's tap bound, unrolled for
 // the outputs that use all of it (the interior of linear and cubic axes); the rest take the general loop.
 template <int kTaps, typename row_t, typename out_t, typename acc_t>
@@ -156,8 +141,8 @@ C10_ALWAYS_INLINE void gather_range(const row_t* row, out_t* dst, const PlanView
 
 // Periods [i_begin, i_end) of a periodic W plan; dst points at output first + kPeriod * i_begin.
 template <int kPeriod, int kStride, int kTaps, typename row_t, typename out_t, typename acc_t>
-void periodic_taps(const row_t* __restrict row, out_t* __restrict dst, const PlanView<acc_t>& p,
-                   const PeriodicW& per, int64_t i_begin, int64_t i_end, acc_t scale) {
+void periodic_taps(const row_t* __restrict row, out_t* __restrict dst, const PlanView<acc_t>& p, const PeriodicW& per,
+                   int64_t i_begin, int64_t i_end, acc_t scale) {
   acc_t w[kPeriod][kTaps];
   const row_t* base[kPeriod];
   for (int j = 0; j < kPeriod; ++j) {
@@ -188,8 +173,8 @@ void horizontal_row(const row_t* row, out_t* dst, const PlanView<acc_t>& p, cons
       [&](int64_t i_begin, int64_t i_end) {
         out_t* out = dst + (per.first + i_begin * per.period - begin);
         with_periodic_kernel(per, p.taps, [&](auto period, auto stride, auto taps) {
-          periodic_taps<decltype(period)::value, decltype(stride)::value, decltype(taps)::value>(
-              row, out, p, per, i_begin, i_end, scale);
+          periodic_taps<decltype(period)::value, decltype(stride)::value, decltype(taps)::value>(row, out, p, per,
+                                                                                                 i_begin, i_end, scale);
         });
       });
 }
@@ -334,8 +319,8 @@ C10_ALWAYS_INLINE void pixel_sum(const scalar_t* const* src, const acc_t* w, int
 
 // A pixel whose W window is not the plan's full tap count (borders, uneven windows): taps gathered at run time.
 template <typename scalar_t, typename acc_t>
-C10_NOINLINE void pixel_any(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const acc_t* ww,
-                            int64_t nw, int64_t col, scalar_t* out_px, int64_t channels) {
+C10_NOINLINE void pixel_any(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const acc_t* ww, int64_t nw,
+                            int64_t col, scalar_t* out_px, int64_t channels) {
   const scalar_t* src[16];  // the path takes at most 16 taps
   acc_t w[16];
   int64_t n = 0;
@@ -386,8 +371,8 @@ void pixel_taps(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, 
 // pixel_taps with the tap counts of the common filters made compile-time constants: linear (2 x 2 in 2-D,
 // 4 x 2 in 3-D) and area x0.5.
 template <typename scalar_t, typename acc_t>
-void pixel_row(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const PlanView<acc_t>& pw,
-               int64_t out_w, int64_t channels, scalar_t* dst) {
+void pixel_row(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const PlanView<acc_t>& pw, int64_t out_w,
+               int64_t channels, scalar_t* dst) {
   if (nrows == 2 && pw.taps == 2) {
     return pixel_taps<2, 2>(rows, row_w, nrows, pw, out_w, channels, dst);
   }
@@ -401,7 +386,8 @@ void pixel_row(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, c
 struct RowCursor {
   int64_t b, od, oh;
   const int64_t Do, Ho;
-  RowCursor(int64_t r, int64_t Do_, int64_t Ho_) : b(r / (Do_ * Ho_)), od((r / Ho_) % Do_), oh(r % Ho_), Do(Do_), Ho(Ho_) {}
+  RowCursor(int64_t r, int64_t Do_, int64_t Ho_)
+      : b(r / (Do_ * Ho_)), od((r / Ho_) % Do_), oh(r % Ho_), Do(Do_), Ho(Ho_) {}
   void next() {
     if (++oh == Ho) {
       oh = 0;
@@ -478,8 +464,8 @@ void single_tap_planes(const scalar_t* in, scalar_t* out, const ResampleGeometry
       const int64_t src_row = (pd.start[od] * Hi + ph.start[oh]) * Wi, dst_row = (od * Ho + oh) * Wo;
       for (int64_t ow = 0; ow < Wo; ++ow) {
         if (pw.count[ow] != 0) {
-          elements.push_back({static_cast<int32_t>(dst_row + ow), static_cast<int32_t>(src_row + pw.start[ow]),
-                              pw.weight[ow], scale});
+          elements.push_back(
+              {static_cast<int32_t>(dst_row + ow), static_cast<int32_t>(src_row + pw.start[ow]), pw.weight[ow], scale});
         }
       }
     }
@@ -508,8 +494,8 @@ constexpr int64_t kInterleavedRow = 1024;
 // Note [row-fused engine]
 // For each output row (batch, od, oh): blend the D and H taps of whole input rows into a row buffer in the
 // accumulation type (skipped when the window is a single input row: its weight scales the W pass), then
-// resample that row along W. The input is read about once and the output written once; every output element is a sum in a fixed
-// order, so results do not depend on the thread count. The backward runs this on the transposed plans.
+// resample that row along W. The input is read about once and the output written once; every output element is a sum in
+// a fixed order, so results do not depend on the thread count. The backward runs this on the transposed plans.
 template <typename scalar_t, typename acc_t>
 void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
                    const std::array<AxisPlan<acc_t>, 3>& plans) {
@@ -639,7 +625,7 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
 }
 
 // The entry points the dispatcher calls (row_engine_dispatch.h), for every dtype the ops take.
-#define TORCHRESAMPLE_INSTANTIATE_ROW_ENGINE(scalar_t)                                                          \
+#define TORCHRESAMPLE_INSTANTIATE_ROW_ENGINE(scalar_t)                                                           \
   template void resample_rows<scalar_t, acc_type<scalar_t>>(const scalar_t*, scalar_t*, const ResampleGeometry&, \
                                                             const std::array<AxisPlan<acc_type<scalar_t>>, 3>&); \
   template void nearest_rows<scalar_t, acc_type<scalar_t>>(const scalar_t*, scalar_t*, const ResampleGeometry&,  \

@@ -1,5 +1,6 @@
 // The uint8 engine compiled for AVX-512 (F, BW, VL, VBMI, VNNI) on top of AVX2 (Note [cpu isa]): its row sums
-// take 32 values per instruction, its RGB windows eight taps per dpwssd. Only uint8_rows is used from this copy; the float engine stays on the AVX2 copy.
+// take 32 values per instruction, its RGB windows eight taps per dpwssd. Only uint8_rows is used from this copy; the
+// float engine stays on the AVX2 copy.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // As in row_engine_avx2.cpp: every library header before the target pragma.
 #include "../common/resample_glue.h"

@@ -15,16 +15,16 @@ namespace torchresample {
 // TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float results may differ
 // in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8 results are the same
 // bits in every copy.
-#define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                                  \
-  namespace isa {                                                                                              \
-  template <typename scalar_t, typename acc_t>                                                                 \
-  void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                             \
-                     const std::array<AxisPlan<acc_t>, 3>& plans);                                             \
-  template <typename scalar_t, typename acc_t>                                                                 \
-  void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                              \
-                    const std::array<AxisPlan<acc_t>, 3>& plans);                                              \
-  void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                                  \
-                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out);       \
+#define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                            \
+  namespace isa {                                                                                        \
+  template <typename scalar_t, typename acc_t>                                                           \
+  void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                       \
+                     const std::array<AxisPlan<acc_t>, 3>& plans);                                       \
+  template <typename scalar_t, typename acc_t>                                                           \
+  void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                        \
+                    const std::array<AxisPlan<acc_t>, 3>& plans);                                        \
+  void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                            \
+                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out); \
   }
 
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
@@ -32,17 +32,15 @@ TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
 #define TORCHRESAMPLE_HAS_AVX2_ENGINE 1
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(avx2)
 namespace avx512 {
-void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out);
+void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, const std::array<AxisPlan<float>, 3>& plans,
+                bool clip_intermediate, bool planar_out);
 }
 #endif
 
 // The copies of the row engine this process uses (TORCHRESAMPLE_CPU_ISA=baseline|avx2 caps the choice).
 enum class CpuIsa : int8_t { kBaseline, kAvx2, kAvx512 };
 CpuIsa cpu_isa();
-inline bool use_avx2_engine() {
-  return cpu_isa() >= CpuIsa::kAvx2;
-}
+inline bool use_avx2_engine() { return cpu_isa() >= CpuIsa::kAvx2; }
 
 template <typename scalar_t, typename acc_t>
 void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,

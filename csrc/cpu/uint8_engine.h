@@ -31,19 +31,13 @@ namespace TORCHRESAMPLE_ISA {
 inline __m256i load16(const uint8_t* p) {
   return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
-inline __m256i load16(const int16_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
+inline __m256i load16(const int16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 // Eight source values as int16.
 inline __m128i load8(const uint8_t* p) {
   return _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
-inline __m128i load8(const int16_t* p) {
-  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-}
-inline void store16(int16_t* p, __m256i v) {
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
-}
+inline __m128i load8(const int16_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+inline void store16(int16_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 inline void store16(uint8_t* p, __m256i v) {
   const __m256i bytes = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(bytes));
@@ -67,9 +61,7 @@ struct RoundingVec {
 inline int32_t pair_bits(int16_t a, int16_t b) {
   return static_cast<int32_t>(static_cast<uint16_t>(a) | (static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16));
 }
-inline __m256i weight_pair(int16_t a, int16_t b) {
-  return _mm256_set1_epi32(pair_bits(a, b));
-}
+inline __m256i weight_pair(int16_t a, int16_t b) { return _mm256_set1_epi32(pair_bits(a, b)); }
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX2)
@@ -82,7 +74,9 @@ struct Lanes256 {
   reg start() const { return rounding.half; }
   static reg pair(int16_t a, int16_t b) { return weight_pair(a, b); }
   template <typename src_t>
-  static reg load(const src_t* p) { return load16(p); }
+  static reg load(const src_t* p) {
+    return load16(p);
+  }
   static reg madd_lo(reg acc, reg x, reg y, reg w) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_unpacklo_epi16(x, y), w));
   }
@@ -90,7 +84,9 @@ struct Lanes256 {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_unpackhi_epi16(x, y), w));
   }
   template <typename dst_t>
-  void store(dst_t* p, reg lo, reg hi) const { store16(p, _mm256_packs_epi32(rounding(lo), rounding(hi))); }
+  void store(dst_t* p, reg lo, reg hi) const {
+    store16(p, _mm256_packs_epi32(rounding(lo), rounding(hi)));
+  }
 };
 #endif
 
@@ -160,8 +156,7 @@ inline void weighted_blocks(const Lanes& v, const src_t* const* rows, const int1
 // dst[i] = finish(sum_k w[k] * rows[k][i]) for i < len: the vertical pass (rows of the intermediate), and the
 // horizontal pass of pixels with many channels (rows = the window's pixels).
 template <typename src_t, typename dst_t>
-void weighted_sum(const src_t* const* rows, const int16_t* w, int64_t n, int64_t len, dst_t* dst,
-                  const Rounding& r) {
+void weighted_sum(const src_t* const* rows, const int16_t* w, int64_t n, int64_t len, dst_t* dst, const Rounding& r) {
   int64_t i = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX512)
   const Lanes512 wide(r);
@@ -232,9 +227,9 @@ __m256i pixel_pairs(const uint8_t* p, __m256i mask) {
 }
 template <int C>
 __m256i pixel_pairs(const int16_t* p, __m256i mask) {
-  const __m256i px = _mm256_inserti128_si256(
-      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * C)), 1);
+  const __m256i px =
+      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * C)), 1);
   return _mm256_shuffle_epi8(px, mask);
 }
 
@@ -679,8 +674,8 @@ inline void uint8_rows_one_axis(const uint8_t* in, uint8_t* out, const ResampleG
 // windows leave no row between them (upscales, antialias), every row past a window is read by a later one: the
 // ring holds three rows more and the W pass takes four rows at a time even when a window adds one (an upscale's
 // window adds one row per output row or none).
-void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out) {
+void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, const std::array<AxisPlan<float>, 3>& plans,
+                bool clip_intermediate, bool planar_out) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t planes = g.batch * g.in[0];
   const int mid_bits = clip_intermediate && fixed_point_w_pass_is_exact(plans[2]) ? 0 : 7;

@@ -23,8 +23,6 @@ int64_t cuda_option(c10::string_view name, int64_t value) {
 
 }  // namespace
 
-TORCHRESAMPLE_CUDA_LIBRARY_FRAGMENT(m) {
-  m.def("_cuda_option(str name, int value=-1) -> int", &cuda_option);
-}
+TORCHRESAMPLE_CUDA_LIBRARY_FRAGMENT(m) { m.def("_cuda_option(str name, int value=-1) -> int", &cuda_option); }
 
 }  // namespace torchresample

@@ -72,9 +72,7 @@ namespace device {
 using Stream = cudaStream_t;
 using DeviceGuard = c10::cuda::CUDAGuard;
 
-inline Stream current_stream() {
-  return c10::cuda::getCurrentCUDAStream();
-}
+inline Stream current_stream() { return c10::cuda::getCurrentCUDAStream(); }
 
 // The current stream of the current device as a cache key: device index and stream id.
 inline std::pair<int64_t, int64_t> current_stream_key() {
@@ -83,9 +81,7 @@ inline std::pair<int64_t, int64_t> current_stream_key() {
 }
 
 // Whether work issued now is being captured into a CUDA graph (then it must not wait on the device).
-inline bool capturing() {
-  return c10::cuda::currentStreamCaptureStatusMayInitCtx() != c10::cuda::CaptureStatus::None;
-}
+inline bool capturing() { return c10::cuda::currentStreamCaptureStatusMayInitCtx() != c10::cuda::CaptureStatus::None; }
 
 // Pinned host memory for data on its way to the device. A CUDA graph replays the copy from this buffer, so one
 // taken during capture must outlive the graph, whereas the host allocator may hand a buffer out again once its
@@ -128,9 +124,7 @@ class Event {
     }
     C10_CUDA_CHECK(cudaEventRecord(event_, stream));
   }
-  bool query() const {
-    return event_ != nullptr && cudaEventQuery(event_) == cudaSuccess;
-  }
+  bool query() const { return event_ != nullptr && cudaEventQuery(event_) == cudaSuccess; }
 
  private:
   cudaEvent_t event_ = nullptr;

@@ -18,12 +18,8 @@ inline unsigned int blocks_for(int64_t n) {
 }
 
 // The first element of this thread and the step between its elements, in 64 bits.
-__device__ inline int64_t grid_first() {
-  return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-}
+__device__ inline int64_t grid_first() { return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
 
-__device__ inline int64_t grid_step() {
-  return static_cast<int64_t>(gridDim.x) * blockDim.x;
-}
+__device__ inline int64_t grid_step() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
 
 }  // namespace torchresample

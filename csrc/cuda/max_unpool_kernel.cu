@@ -13,9 +13,7 @@
 namespace torchresample {
 namespace {
 
-__device__ inline void atomic_max(int32_t* address, int32_t value) {
-  atomicMax(address, value);
-}
+__device__ inline void atomic_max(int32_t* address, int32_t value) { atomicMax(address, value); }
 
 __device__ inline void atomic_max(int64_t* address, int64_t value) {
   atomicMax(reinterpret_cast<long long*>(address), static_cast<long long>(value));
@@ -40,8 +38,8 @@ __global__ void unpool_winners(const int64_t* __restrict__ indices, index_t* __r
                                int64_t* __restrict__ first_invalid, UnpoolGeometry g, int64_t total) {
   for (int64_t n = grid_first(); n < total; n += grid_step()) {
     index_t b, i, c;
-    unpool_split<index_t>(static_cast<index_t>(n), static_cast<index_t>(g.in_plane),
-                          static_cast<index_t>(g.channels), b, i, c);
+    unpool_split<index_t>(static_cast<index_t>(n), static_cast<index_t>(g.in_plane), static_cast<index_t>(g.channels),
+                          b, i, c);
     const int64_t index = indices[n];
     if (unpool_index_valid(index, g.out_plane)) {
       atomic_max(winner + unpool_output_offset(g, b, index, c), i);
@@ -57,8 +55,8 @@ __global__ void unpool_fill(const T* __restrict__ in, const index_t* __restrict_
                             UnpoolGeometry g, int64_t total) {
   for (int64_t n = grid_first(); n < total; n += grid_step()) {
     index_t b, o, c;
-    unpool_split<index_t>(static_cast<index_t>(n), static_cast<index_t>(g.out_plane),
-                          static_cast<index_t>(g.channels), b, o, c);
+    unpool_split<index_t>(static_cast<index_t>(n), static_cast<index_t>(g.out_plane), static_cast<index_t>(g.channels),
+                          b, o, c);
     const index_t w = winner[n];
     out[n] = w >= 0 ? in[unpool_input_offset(g, b, w, c)] : T{};
   }
@@ -71,8 +69,8 @@ __global__ void unpool_gather(const T* __restrict__ grad_out, const int64_t* __r
                               int64_t total) {
   for (int64_t n = grid_first(); n < total; n += grid_step()) {
     index_t b, i, c;
-    unpool_split<index_t>(static_cast<index_t>(n), static_cast<index_t>(g.in_plane),
-                          static_cast<index_t>(g.channels), b, i, c);
+    unpool_split<index_t>(static_cast<index_t>(n), static_cast<index_t>(g.in_plane), static_cast<index_t>(g.channels),
+                          b, i, c);
     const int64_t index = indices[n];
     if (unpool_index_valid(index, g.out_plane)) {
       grad_in[n] = grad_out[unpool_output_offset(g, b, index, c)];
@@ -98,9 +96,7 @@ at::Tensor invalid_slot(const UnpoolCall& call) {
   return at::full({1}, kNoInvalidPosition, call.indices.options());
 }
 
-int64_t* slot_pointer(const at::Tensor& slot) {
-  return slot.defined() ? slot.mutable_data_ptr<int64_t>() : nullptr;
-}
+int64_t* slot_pointer(const at::Tensor& slot) { return slot.defined() ? slot.mutable_data_ptr<int64_t>() : nullptr; }
 
 // Raises torch's error for the lowest invalid position the kernels reported (waiting for them), if checked.
 void check_slot(const UnpoolCall& call, const at::Tensor& slot) {
@@ -141,8 +137,8 @@ void unpool_backward_launch(UnpoolCall& call, const at::Tensor& slot, device::St
   dispatch_by_width(call.values.element_size(), "max_unpool_backward", [&](auto zero) {
     using T = decltype(zero);
     device::launch(&unpool_gather<T, index_t>, blocks_for(total), kThreadsPerBlock, stream, raw<T>(call.values),
-                   call.indices.const_data_ptr<int64_t>(), raw_mut<T>(call.output), slot_pointer(slot),
-                   call.geometry, total);
+                   call.indices.const_data_ptr<int64_t>(), raw_mut<T>(call.output), slot_pointer(slot), call.geometry,
+                   total);
   });
 }
 

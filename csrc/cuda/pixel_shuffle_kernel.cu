@@ -29,8 +29,8 @@ at::Tensor shuffle_cuda(const at::Tensor& self, int64_t factor, int64_t spatial_
   const device::DeviceGuard guard(call.output.device());
   const device::Stream stream = device::current_stream();
   // 32-bit offsets (cheap divisions) when every destination and source offset fits.
-  const bool narrow = total <= INT_MAX && max_source_offset(call.copy) <= INT_MAX &&
-                      cuda_options().force_wide_indices.load() == 0;
+  const bool narrow =
+      total <= INT_MAX && max_source_offset(call.copy) <= INT_MAX && cuda_options().force_wide_indices.load() == 0;
   dispatch_by_width(self.element_size(), unshuffle ? "pixel_unshuffle" : "pixel_shuffle", [&](auto zero) {
     using T = decltype(zero);
     const T* src = static_cast<const T*>(call.source.const_data_ptr());

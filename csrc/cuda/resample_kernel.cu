@@ -24,29 +24,17 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// One canonical axis of a launch as the kernel reads it: the device copy of an AxisPlan (Note [axis plan]), or,
-// with start == nullptr, an axis the launch leaves alone (output o is input o).
-template <typename acc_t>
-struct AxisTaps {
-  const int64_t* start = nullptr;
-  const int64_t* count = nullptr;
-  const acc_t* weight = nullptr;
-  int64_t taps = 0;
-};
-
 template <typename acc_t>
 struct Window {
   int64_t first;
   int64_t count;
   const acc_t* weight;  // nullptr: a single tap of weight 1
 
-  __device__ __forceinline__ acc_t at(int64_t k) const {
-    return weight ? weight[k] : acc_t(1);
-  }
+  __device__ __forceinline__ acc_t at(int64_t k) const { return weight ? weight[k] : acc_t(1); }
 };
 
 template <typename acc_t>
-__device__ __forceinline__ Window<acc_t> window(const AxisTaps<acc_t>& a, int64_t o) {
+__device__ __forceinline__ Window<acc_t> window(const PlanView<acc_t>& a, int64_t o) {
   if (a.start == nullptr) {
     return {o, 1, nullptr};
   }
@@ -148,8 +136,8 @@ __device__ __forceinline__ void for_each_in_row(const Extents& e, F f) {
 // the transposed plans, where an input that no output reads has empty windows and gets 0.
 template <typename in_t, typename out_t, typename acc_t>
 __global__ void __launch_bounds__(kThreads)
-    resample_kernel(const in_t* __restrict__ src, out_t* __restrict__ dst, const Extents e,
-                    const AxisTaps<acc_t> pd, const AxisTaps<acc_t> ph, const AxisTaps<acc_t> pw) {
+    resample_kernel(const in_t* __restrict__ src, out_t* __restrict__ dst, const Extents e, const PlanView<acc_t> pd,
+                    const PlanView<acc_t> ph, const PlanView<acc_t> pw) {
   const int64_t C = e.channels;
   const int64_t in_row = e.in[2] * C;
   const int64_t out_row = e.out[2] * C;
@@ -215,15 +203,15 @@ std::pair<dim3, dim3> launch_shape(const Extents& e) {
 }
 
 template <typename in_t, typename out_t, typename acc_t>
-void launch_resample(const in_t* src, out_t* dst, const Extents& e, const std::array<AxisTaps<acc_t>, 3>& axes,
+void launch_resample(const in_t* src, out_t* dst, const Extents& e, const std::array<PlanView<acc_t>, 3>& axes,
                      device::Stream stream) {
   const auto shape = launch_shape(e);
-  device::launch(&resample_kernel<in_t, out_t, acc_t>, shape.first, shape.second, stream, src, dst, e, axes[0],
-                 axes[1], axes[2]);
+  device::launch(&resample_kernel<in_t, out_t, acc_t>, shape.first, shape.second, stream, src, dst, e, axes[0], axes[1],
+                 axes[2]);
 }
 
 template <typename bits_t, typename acc_t>
-void launch_gather(const void* src, void* dst, const Extents& e, const std::array<AxisTaps<acc_t>, 3>& axes,
+void launch_gather(const void* src, void* dst, const Extents& e, const std::array<PlanView<acc_t>, 3>& axes,
                    device::Stream stream) {
   const auto shape = launch_shape(e);
   device::launch(&gather_kernel<bits_t>, shape.first, shape.second, stream, static_cast<const bits_t*>(src),
@@ -236,7 +224,7 @@ struct DevicePlans {
   at::Tensor storage;
   AxisMask resampled = 0;
   std::array<int64_t, 3> taps{1, 1, 1};
-  std::array<AxisTaps<acc_t>, 3> axes;
+  std::array<PlanView<acc_t>, 3> axes;
 };
 
 // Packs the plans of the resampled axes into one staging buffer and sends it with one asynchronous copy on the
@@ -354,9 +342,7 @@ class PlanCache {
   }
 
  private:
-  int64_t count() const {
-    return static_cast<int64_t>(order_.size());
-  }
+  int64_t count() const { return static_cast<int64_t>(order_.size()); }
 
   std::mutex mutex_;
   std::list<std::pair<PlanKey, EntryPtr>> order_;  // most recently used first
@@ -372,7 +358,8 @@ std::shared_ptr<const DevicePlans<acc_t>> device_plans(const ResampleCall& call,
   static auto& cache = *new PlanCache<acc_t>();
   const int64_t capacity = cuda_options().plan_cache_entries.load();
   const bool capturing = device::capturing();
-  const PlanKey key = plan_key(call, sizeof(acc_t), nearest_rule(call, PlanDevice::kCuda), device::current_stream_key());
+  const PlanKey key =
+      plan_key(call, sizeof(acc_t), nearest_rule(call, PlanDevice::kCuda), device::current_stream_key());
   if (capacity > 0) {
     if (auto hit = cache.find(key, capturing)) {
       return {hit, &hit->plans};
@@ -465,7 +452,7 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
                  bool uint8_w_first) {
   std::array<int64_t, 3> extent = g.in;
   std::vector<AxisMask> passes;
-  // Note [uint8 passes] (resample_glue.h): W first, rounded and saturated to uint8 before the other axes.
+  // Note [rounded w pass] (resample_glue.h): W first, rounded and saturated to uint8 before the other axes.
   const bool w_first = uint8_w_first;
   if (w_first) {
     passes.push_back(kAxisW);
@@ -484,7 +471,7 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
   at::Tensor src = x;
   bool src_acc = false;
   for (size_t p = 0; p < passes.size(); ++p) {
-    std::array<AxisTaps<acc_t>, 3> taps_p{};
+    std::array<PlanView<acc_t>, 3> taps_p{};
     const std::array<int64_t, 3> before = done;
     for (int a = 0; a < 3; ++a) {
       if (passes[p] >> a & 1) {
@@ -495,22 +482,21 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
     const Extents e = make_extents(g.batch, g.channels, before, done);
     const bool last = p + 1 == passes.size();
     const bool dst_acc = !last && !(w_first && p == 0);
-    at::Tensor dst =
-        last ? out
-             : at::empty({e.batch * e.out[0] * e.out[1] * e.out[2] * e.channels},
-                         x.options().dtype(dst_acc ? acc_dtype : x.scalar_type()));
+    at::Tensor dst = last ? out
+                          : at::empty({e.batch * e.out[0] * e.out[1] * e.out[2] * e.channels},
+                                      x.options().dtype(dst_acc ? acc_dtype : x.scalar_type()));
     if (src_acc && dst_acc) {
       launch_resample<acc_t, acc_t, acc_t>(src.const_data_ptr<acc_t>(), dst.mutable_data_ptr<acc_t>(), e, taps_p,
                                            stream);
     } else if (src_acc) {
-      launch_resample<acc_t, scalar_t, acc_t>(src.const_data_ptr<acc_t>(), dst.mutable_data_ptr<scalar_t>(), e,
-                                              taps_p, stream);
+      launch_resample<acc_t, scalar_t, acc_t>(src.const_data_ptr<acc_t>(), dst.mutable_data_ptr<scalar_t>(), e, taps_p,
+                                              stream);
     } else if (dst_acc) {
-      launch_resample<scalar_t, acc_t, acc_t>(src.const_data_ptr<scalar_t>(), dst.mutable_data_ptr<acc_t>(), e,
-                                              taps_p, stream);
+      launch_resample<scalar_t, acc_t, acc_t>(src.const_data_ptr<scalar_t>(), dst.mutable_data_ptr<acc_t>(), e, taps_p,
+                                              stream);
     } else {
-      launch_resample<scalar_t, scalar_t, acc_t>(src.const_data_ptr<scalar_t>(), dst.mutable_data_ptr<scalar_t>(),
-                                                 e, taps_p, stream);
+      launch_resample<scalar_t, scalar_t, acc_t>(src.const_data_ptr<scalar_t>(), dst.mutable_data_ptr<scalar_t>(), e,
+                                                 taps_p, stream);
     }
     src = dst;
     src_acc = dst_acc;
@@ -545,8 +531,7 @@ at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c
   return call.returned();
 }
 
-at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size,
-                                  const ResampleArgs& args) {
+at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size, const ResampleArgs& args) {
   const device::DeviceGuard device_guard(grad_output.device());
   const ResampleCall call = prepare_resample_backward(grad_output, input_size, args);
   if (call.result.numel() != 0) {

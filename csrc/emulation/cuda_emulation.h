@@ -50,9 +50,7 @@ inline thread_local dim3 threadIdx{0, 0, 0};
 inline thread_local dim3 blockDim{1, 1, 1};
 inline thread_local dim3 gridDim{1, 1, 1};
 
-inline unsigned __umulhi(unsigned a, unsigned b) {
-  return static_cast<unsigned>((static_cast<uint64_t>(a) * b) >> 32);
-}
+inline unsigned __umulhi(unsigned a, unsigned b) { return static_cast<unsigned>((static_cast<uint64_t>(a) * b) >> 32); }
 
 // Threads run one at a time, so read-modify-write is atomic as it stands.
 template <typename T>
@@ -87,31 +85,21 @@ struct DeviceGuard {
   explicit DeviceGuard(const at::Device&) {}
 };
 
-inline Stream current_stream() {
-  return {};
-}
+inline Stream current_stream() { return {}; }
 
-inline std::pair<int64_t, int64_t> current_stream_key() {
-  return {-1, 0};
-}
+inline std::pair<int64_t, int64_t> current_stream_key() { return {-1, 0}; }
 
 // The emulated stream has run everything before any point of it.
 struct Event {
   void record(Stream) {}
-  bool query() const {
-    return true;
-  }
+  bool query() const { return true; }
 };
 
 bool capturing();  // csrc/emulation/emulated_runtime.cpp: the emulate_capture option
 
-inline at::Tensor staging_buffer(int64_t bytes) {
-  return at::empty({bytes}, at::TensorOptions().dtype(at::kByte));
-}
+inline at::Tensor staging_buffer(int64_t bytes) { return at::empty({bytes}, at::TensorOptions().dtype(at::kByte)); }
 
-inline at::Tensor upload(const at::Tensor& staged, const at::Device) {
-  return staged.clone();
-}
+inline at::Tensor upload(const at::Tensor& staged, const at::Device) { return staged.clone(); }
 
 // A permutation of 0..n-1: i -> (a*i + c) mod n with a coprime to n, drawn afresh for every call.
 class Shuffle {

@@ -22,9 +22,7 @@ PyObject* PyInit__C_emulated(void) {
 namespace torchresample {
 namespace device {
 
-bool capturing() {
-  return cuda_options().emulate_capture.load() != 0;
-}
+bool capturing() { return cuda_options().emulate_capture.load() != 0; }
 
 std::mt19937_64& launch_rng() {
   static thread_local std::mt19937_64 rng([] {

@@ -44,9 +44,7 @@ using ShuffleSignature = at::Tensor(const at::Tensor&, int64_t, int64_t);
 class GilReleased {
  public:
   GilReleased() : state_(PyEval_SaveThread()) {}
-  ~GilReleased() {
-    PyEval_RestoreThread(state_);
-  }
+  ~GilReleased() { PyEval_RestoreThread(state_); }
   GilReleased(const GilReleased&) = delete;
   GilReleased& operator=(const GilReleased&) = delete;
 
@@ -156,8 +154,10 @@ bool find_mode(PyObject* name, Mode* mode) {
     const char* name;
     Filter filter;
     int64_t tied_rank;
-  } kTorchModes[] = {{"linear", Filter::Linear, 1}, {"bilinear", Filter::Linear, 2},
-                     {"trilinear", Filter::Linear, 3}, {"bicubic", Filter::Cubic, 0}};
+  } kTorchModes[] = {{"linear", Filter::Linear, 1},
+                     {"bilinear", Filter::Linear, 2},
+                     {"trilinear", Filter::Linear, 3},
+                     {"bicubic", Filter::Cubic, 0}};
   for (const auto& m : kTorchModes) {
     if (std::strcmp(text, m.name) == 0) {
       *mode = {m.filter, m.tied_rank, true};
@@ -238,9 +238,8 @@ PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t na
     }
     num_scales = recompute ? 0 : dim;
   }
-  static const auto op = c10::Dispatcher::singleton()
-                             .findSchemaOrThrow("torchresample::resample", "")
-                             .typed<ResampleSignature>();
+  static const auto op =
+      c10::Dispatcher::singleton().findSchemaOrThrow("torchresample::resample", "").typed<ResampleSignature>();
   return call_op(op, input, c10::fromIntArrayRefKnownNonNegative(at::IntArrayRef(output_size, dim)),
                  c10::string_view(filter_name(mode->filter)), align_corners, c10::ArrayRef<double>(scales, num_scales),
                  antialias, c10::ArrayRef<double>());
@@ -255,12 +254,10 @@ PyObject* pixel_shuffle(PyObject* /*module*/, PyObject* const* args, Py_ssize_t 
       factor <= 0 || factor >= (int64_t(1) << 20) || spatial_dims < 1 || spatial_dims > 3) {
     Py_RETURN_NONE;
   }
-  static const auto shuffle = c10::Dispatcher::singleton()
-                                  .findSchemaOrThrow("torchresample::pixel_shuffle", "")
-                                  .typed<ShuffleSignature>();
-  static const auto unshuffle = c10::Dispatcher::singleton()
-                                    .findSchemaOrThrow("torchresample::pixel_unshuffle", "")
-                                    .typed<ShuffleSignature>();
+  static const auto shuffle =
+      c10::Dispatcher::singleton().findSchemaOrThrow("torchresample::pixel_shuffle", "").typed<ShuffleSignature>();
+  static const auto unshuffle =
+      c10::Dispatcher::singleton().findSchemaOrThrow("torchresample::pixel_unshuffle", "").typed<ShuffleSignature>();
   return call_op(args[3] == Py_True ? shuffle : unshuffle, THPVariable_Unpack(args[0]), factor, spatial_dims);
   END_HANDLE_TH_ERRORS
 }
@@ -273,12 +270,10 @@ PyMethodDef kMethods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
-PyModuleDef kModule = {PyModuleDef_HEAD_INIT, "_eager", "torchresample's eager entry points (Note [eager calls])",
-                       -1, kMethods};
+PyModuleDef kModule = {PyModuleDef_HEAD_INIT, "_eager", "torchresample's eager entry points (Note [eager calls])", -1,
+                       kMethods};
 
 }  // namespace
 }  // namespace torchresample
 
-PyMODINIT_FUNC PyInit__eager(void) {
-  return PyModule_Create(&torchresample::kModule);
-}
+PyMODINIT_FUNC PyInit__eager(void) { return PyModule_Create(&torchresample::kModule); }

@@ -1,0 +1,81 @@
+// The plan headers built alone, with the standard library only (no torch): every filter of the table gives plans
+// whose windows are ascending and in range, whose weights sum to 1 (windowed filters) and whose transpose of the
+// transpose is the plan. Built and run by tests/test_cpp_headers.py.
+#include "common/plan.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace torchresample;
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const char* what, Filter f, int64_t in, int64_t out, bool antialias) {
+  if (!ok) {
+    std::printf("FAIL %s: %s %lld -> %lld antialias=%d\n", what, filter_name(f), static_cast<long long>(in),
+                static_cast<long long>(out), antialias);
+    ++failures;
+  }
+}
+
+template <typename T>
+void check_plans(Filter f, int64_t in, int64_t out, bool antialias) {
+  FilterParams params{};
+  if (resolve_filter_params(f, nullptr, 0, &params) != nullptr) {
+    check(false, "defaults resolve", f, in, out, antialias);
+    return;
+  }
+  const AxisPlan<T> p = build_plan<T>(make_axis_filter<T>(f, params, antialias, false, in, out, 0.0));
+  bool in_range = true, normalised = true;
+  for (int64_t o = 0; o < out; ++o) {
+    in_range = in_range && p.start[o] >= 0 && p.count[o] >= 1 && p.start[o] + p.count[o] <= in;
+    T total = T(0);
+    for (int64_t k = 0; k < p.count[o]; ++k) {
+      total += p.weight[o * p.taps + k];
+    }
+    normalised = normalised && std::fabs(static_cast<double>(total) - 1.0) < 1e-5;
+  }
+  check(in_range, "windows in range", f, in, out, antialias);
+  if (filter_kind(f) != FilterKind::kPoint && filter_kind(f) != FilterKind::kArea) {
+    check(normalised, "weights sum to 1", f, in, out, antialias);
+  }
+  const AxisPlan<T> back = transpose_plan(transpose_plan(p));
+  bool same = back.out_size == p.out_size;
+  for (int64_t o = 0; same && o < out; ++o) {
+    for (int64_t k = 0; k < p.count[o]; ++k) {
+      const int64_t i = p.start[o] + k - back.start[o];
+      same = same && i >= 0 && i < back.count[o] && back.weight[o * back.taps + i] == p.weight[o * p.taps + k];
+    }
+  }
+  check(same, "transpose of the transpose", f, in, out, antialias);
+}
+
+}  // namespace
+
+int main() {
+  const int64_t sizes[][2] = {{1, 5}, {5, 1}, {7, 7}, {13, 29}, {29, 13}, {300, 7}, {4, 1000}};
+  for (int i = 0; i < kFilterCount; ++i) {
+    const Filter f = static_cast<Filter>(i);
+    for (const auto& s : sizes) {
+      for (const bool antialias : {false, true}) {
+        if (antialias && !takes_antialias(f)) {
+          continue;
+        }
+        check_plans<float>(f, s[0], s[1], antialias);
+        check_plans<double>(f, s[0], s[1], antialias);
+      }
+    }
+  }
+  InlineVector<int64_t, 4> v(3, 7);
+  v.resize(100);  // past the inline capacity: the values move to the heap, the new ones are zero
+  InlineVector<int64_t, 4> moved(std::move(v));
+  if (moved.size() != 100 || moved[2] != 7 || moved[99] != 0 || v.size() != 0) {
+    std::printf("FAIL InlineVector\n");
+    ++failures;
+  }
+  std::printf("%s (%d filters)\n", failures ? "FAILED" : "ok", kFilterCount);
+  return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,53 @@
+"""The ATen-free headers (csrc/common/filters.h, plan.h, inline_vector.h) built alone by a plain C++ compiler, and
+Note [filter table]'s promise: a filter added to the enum without its case in the table's switch does not build."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CXX = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+pytestmark = pytest.mark.skipif(CXX is None, reason="needs a C++ compiler")
+
+
+def compile_test(include: Path, out: Path) -> subprocess.CompletedProcess:
+    # No torch include path: the headers need the standard library only.
+    cmd = [
+        CXX,
+        "-std=c++17",
+        "-O1",
+        "-Wall",
+        "-Werror",
+        "-Werror=switch",
+        f"-I{include}",
+        str(ROOT / "tests" / "cpp" / "plan_test.cpp"),
+        "-o",
+        str(out),
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def test_plan_headers_build_and_hold_without_torch(tmp_path):
+    built = compile_test(ROOT / "csrc", tmp_path / "plan_test")
+    assert built.returncode == 0, built.stderr
+    run = subprocess.run([str(tmp_path / "plan_test")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.startswith("ok"), run.stdout
+
+
+def test_a_filter_missing_from_the_switch_does_not_build(tmp_path):
+    shutil.copytree(ROOT / "csrc" / "common", tmp_path / "common")
+    header = tmp_path / "common" / "filters.h"
+    text = header.read_text()
+    old = "Mitchell, CatmullRom };"
+    assert old in text
+    text = text.replace(old, "Mitchell, CatmullRom, Sinc };").replace(
+        "static_cast<int>(Filter::CatmullRom) + 1", "static_cast<int>(Filter::Sinc) + 1"
+    )
+    header.write_text(text)
+    built = compile_test(tmp_path, tmp_path / "plan_test")
+    assert built.returncode != 0
+    assert "Sinc" in built.stderr and "not handled in switch" in built.stderr, built.stderr
