@@ -40,7 +40,7 @@ def resample(
     align_corners: bool = False,
     scales: Sequence[float] = (),
     antialias: bool = False,
-    filter_params: Sequence[float] = (),
+    filter_params: Optional[Sequence[float]] = None,
 ) -> TTensor:
     return lower_resample(
         _OnnxscriptBuilder(), input, output_size, filter, align_corners, scales, antialias, filter_params

@@ -147,7 +147,7 @@ def _reference(
     """Our op on a real tensor, while an exporter translates the graph."""
     with torch.no_grad():
         return torch.ops.torchresample.resample.default(
-            input, output_size, filter, align_corners, scales, antialias, list(filter_params)
+            input, output_size, filter, align_corners, scales, antialias, list(filter_params) or None
         )
 
 
@@ -278,9 +278,10 @@ def lower_resample(
     align_corners: bool,
     scales: Sequence[float],
     antialias: bool,
-    filter_params: Sequence[float] = (),
+    filter_params: Optional[Sequence[float]] = None,
 ) -> Any:
     """``torchresample::resample`` in ONNX (Note [ONNX export])."""
+    filter_params = list(filter_params or ())
     out_sizes = list(output_size)
     k = len(out_sizes)
     in_sizes = b.sizes(x, k + 2)[2:]
@@ -558,7 +559,7 @@ def _register_torchscript() -> None:
             symbolic_helper._parse_arg(align_corners, "b"),
             symbolic_helper._parse_arg(scales, "fs"),
             symbolic_helper._parse_arg(antialias, "b"),
-            symbolic_helper._parse_arg(filter_params, "fs"),
+            [] if symbolic_helper._is_none(filter_params) else symbolic_helper._parse_arg(filter_params, "fs"),
         )
 
     def max_unpool(g, input, indices, output_size):

@@ -122,10 +122,11 @@ at::Tensor apply_adjoint(int op, Stack&& stack) {
 class LinearBackward final : public torch::autograd::Node {
  public:
   LinearBackward(int op, std::vector<c10::IValue> arguments) : op_(op), arguments_(std::move(arguments)) {
-    for (auto& argument : arguments_) {
-      if (argument.isTensor()) {
-        tensors_.emplace_back(argument.toTensor(), /*is_output=*/false);
-        argument = c10::IValue();
+    for (size_t i = 0; i < arguments_.size(); ++i) {
+      if (arguments_[i].isTensor()) {
+        tensors_.emplace_back(arguments_[i].toTensor(), /*is_output=*/false);
+        arguments_[i] = c10::IValue();
+        saved_slots_ |= uint64_t{1} << i;
       }
     }
   }
@@ -202,8 +203,8 @@ class LinearBackward final : public torch::autograd::Node {
   // Appends the partner's arguments with the saved tensors back in place (unpacking checks their versions).
   void append_arguments(std::vector<c10::IValue>& out) const {
     size_t next = 0;
-    for (const auto& argument : arguments_) {
-      out.push_back(argument.isNone() ? c10::IValue(tensors_.at(next++).unpack()) : argument);
+    for (size_t i = 0; i < arguments_.size(); ++i) {
+      out.push_back(saved_slots_ >> i & 1 ? c10::IValue(tensors_.at(next++).unpack()) : arguments_[i]);
     }
   }
 
@@ -213,6 +214,7 @@ class LinearBackward final : public torch::autograd::Node {
   int op_;                              // index into kLinearOps
   std::vector<c10::IValue> arguments_;  // the partner's, after the gradient; saved tensors replaced by None
   std::vector<SavedVariable> tensors_;  // the tensors taken out, in order
+  uint64_t saved_slots_ = 0;            // bit i: arguments_[i] is one of them (None here; a None argument stays)
 };
 
 // torch holds nodes in std::shared_ptr up to 2.12 and in c10::intrusive_ptr since; make whichever Edge holds.

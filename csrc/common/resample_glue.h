@@ -121,8 +121,9 @@ using ResampleKernel = at::Tensor (*)(const at::Tensor&, at::IntArrayRef, const 
 template <ResampleKernel kernel>
 at::Tensor resample_op_kernel(const at::Tensor& source, at::IntArrayRef sizes, c10::string_view filter,
                               bool align_corners, at::ArrayRef<double> scales, bool antialias,
-                              at::ArrayRef<double> filter_params) {
-  return kernel(source, sizes, ResampleArgs{filter, align_corners, scales, antialias, filter_params});
+                              std::optional<at::ArrayRef<double>> filter_params) {
+  return kernel(source, sizes,
+                ResampleArgs{filter, align_corners, scales, antialias, filter_params.value_or(at::ArrayRef<double>())});
 }
 
 // Which device's kernels the plans are for: the nearest index follows torch's kernels of that device.

@@ -37,7 +37,7 @@ namespace torchresample {
 namespace {
 
 using ResampleSignature = at::Tensor(const at::Tensor&, c10::SymIntArrayRef, c10::string_view, bool,
-                                     c10::ArrayRef<double>, bool, c10::ArrayRef<double>);
+                                     c10::ArrayRef<double>, bool, std::optional<c10::ArrayRef<double>>);
 using ShuffleSignature = at::Tensor(const at::Tensor&, int64_t, int64_t);
 
 // The GIL is released around the op, as torch.ops releases it.
@@ -242,7 +242,7 @@ PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t na
       c10::Dispatcher::singleton().findSchemaOrThrow("torchresample::resample", "").typed<ResampleSignature>();
   return call_op(op, input, c10::fromIntArrayRefKnownNonNegative(at::IntArrayRef(output_size, dim)),
                  c10::string_view(filter_name(mode->filter)), align_corners, c10::ArrayRef<double>(scales, num_scales),
-                 antialias, c10::ArrayRef<double>());
+                 antialias, std::optional<c10::ArrayRef<double>>());
   END_HANDLE_TH_ERRORS
 }
 
