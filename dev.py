@@ -37,6 +37,22 @@ PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = ROOT / "requirements-dev.txt"
 
 
+# The test files of the device matrix (the `device` and `dev` fixtures, tests/conftest.py) and the emulated device's.
+DEVICE_TESTS = [
+    "tests/test_devices.py",
+    "tests/test_cuda.py",
+    "tests/test_cuda_layers.py",
+    "tests/test_filters.py",
+    "tests/test_func_transforms.py",
+    "tests/test_gradients.py",
+    "tests/test_layouts.py",
+    "tests/test_max_unpool.py",
+    "tests/test_ops.py",
+    "tests/test_pixel_shuffle.py",
+    "tests/test_emulation.py",
+]
+
+
 def pinned() -> tuple[str, list[str]]:
     """(the torch line, every other line) of requirements-dev.txt."""
     lines = [l.split("#")[0].strip() for l in REQUIREMENTS.read_text().splitlines()]
@@ -223,9 +239,9 @@ def gpu_check(argv: list[str]) -> int:
             python,
             "-m",
             "pytest",
-            "tests/test_cuda.py",
-            "tests/test_cuda_layers.py",
-            "tests/test_emulation.py",
+            *DEVICE_TESTS,
+            "-k",
+            "cuda",  # the cuda and cuda-emulated devices of the matrix, and the CUDA-only tests
             "-q",
             "-rs",
             "-p",

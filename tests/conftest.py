@@ -35,7 +35,7 @@ CUDA_DEVICES = ("cuda", "cuda-emulated")
 
 
 class Device:
-    """A device of the CUDA test matrix: ``put`` moves a tensor there, ``host`` runs a reference on the CPU kernels.
+    """A device of the test matrix: ``put`` moves a tensor there, ``host`` runs a reference on the CPU kernels.
 
     On ``cuda-emulated`` tensors stay on the CPU and torchresample's ops run the emulated CUDA kernels, so every CPU
     reference must go through ``host`` (which pauses the emulation)."""
@@ -95,16 +95,17 @@ class Device:
             for k, v in old.items():
                 self.option(k, v)
 
-    def opcheck(self, op, args) -> None:
-        """torch.library.opcheck of `op` as this device runs it: the registered op on a GPU; on the emulated device its
-        emulated twin (kernel against fake kernel, schema), torchresample's own autograd being checked on the CPU."""
+    def opcheck(self, op, args, kwargs: Optional[dict] = None) -> None:
+        """torch.library.opcheck of `op` as this device runs it: the registered op on the CPU and a GPU; on the emulated
+        device its emulated twin (kernel against fake kernel, schema), torchresample's own autograd being checked on
+        the CPU."""
         if not self.emulated:
-            torch.library.opcheck(op, args)
+            torch.library.opcheck(op, args, kwargs)
             return
         twin = getattr(getattr(self.ops, op._opname), op._overloadname)
         plain = [a.detach() if isinstance(a, torch.Tensor) else a for a in args]
         with self.on_cpu_kernels():
-            torch.library.opcheck(twin, plain, test_utils=("test_schema", "test_faketensor"))
+            torch.library.opcheck(twin, plain, kwargs, test_utils=("test_schema", "test_faketensor"))
 
     def synchronize(self) -> None:
         if not self.emulated:

@@ -1,5 +1,6 @@
-"""The ATen-free headers (csrc/common/filters.h, plan.h, inline_vector.h) built alone by a plain C++ compiler, and
-Note [filter table]'s promise: a filter added to the enum without its case in the table's switch does not build."""
+"""The ATen-free headers (csrc/common/filters.h, plan.h, inline_vector.h; csrc/cuda/pass_planner.h) built alone by
+a plain C++ compiler, and Note [filter table]'s promise: a filter added to the enum without its case in the table's
+switch does not build."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def test_plan_headers_build_and_hold_without_torch(tmp_path):
 
 
 def test_a_filter_missing_from_the_switch_does_not_build(tmp_path):
-    shutil.copytree(ROOT / "csrc" / "common", tmp_path / "common")
+    for folder in ("common", "cuda"):
+        shutil.copytree(ROOT / "csrc" / folder, tmp_path / folder)
     header = tmp_path / "common" / "filters.h"
     text = header.read_text()
     old = "Mitchell, CatmullRom };"

@@ -1,5 +1,7 @@
-"""CUDA resample kernels on every device of the CUDA matrix (a GPU, the emulated device): parity with torch and with
-our CPU kernels, gradients, opcheck, determinism, launch shapes, pass groupings, the plan cache, streams and graphs."""
+"""What only the CUDA kernels have, on every device of the CUDA matrix (a GPU, the emulated device): agreement with
+our CPU kernels for every filter (what torch lacks included: Lanczos, 1-D/3-D cubic, antialias in 1-D/3-D, uint8
+beyond bilinear/bicubic), launch shapes, pass groupings, the 64-bit index path, the plan cache, streams and graphs.
+What every device does the same way, parity with torch included, is the device matrix of tests/test_devices.py."""
 
 from __future__ import annotations
 
@@ -10,172 +12,22 @@ import torch
 import torch.nn.functional as F
 
 from conftest import cuda_only
+from test_devices import (
+    DIM_LAYOUTS,
+    DTYPES,
+    FILTERS,
+    FLOAT_DTYPES,
+    OP,
+    SIZINGS,
+    assert_matches_cpu,
+    make_input,
+    op_args,
+    variants,
+)
 from torchresample import interpolate
 
-OP = torch.ops.torchresample
-
-DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.uint8]
-FLOAT_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
-LAYOUTS = ["contiguous", "channels_last", "strided"]
-FILTERS = ["nearest", "nearest-exact", "linear", "cubic", "area", "lanczos"]
-INTERPOLATING = ("linear", "cubic", "lanczos")  # the filters that take align_corners and antialias
-
-IN_SPATIAL = {1: (23,), 2: (23, 17), 3: (9, 11, 13)}
-# How the output size is given. The scales keep clear of where torch's CPU and CUDA kernels disagree (ours follow
-# CPU): CPU copies an axis with out == in (nearest, linear) and halves the nearest index when out == 2 * in, whatever
-# the scale, while CUDA always uses the scale. No axis here lands there with a scale other than exactly 1 or 2.
-SIZINGS = {
-    "size": {1: dict(size=(37,)), 2: dict(size=(37, 6)), 3: dict(size=(15, 4, 20))},
-    "down": {1: dict(size=(8,)), 2: dict(size=(8, 5)), 3: dict(size=(4, 5, 6))},
-    "scale": {1: dict(scale_factor=1.5), 2: dict(scale_factor=(2.0, 0.5)), 3: dict(scale_factor=(1.5, 2.0, 0.5))},
-    "recompute": {
-        1: dict(scale_factor=0.6, recompute_scale_factor=True),
-        2: dict(scale_factor=(1.7, 0.6), recompute_scale_factor=True),
-        3: dict(scale_factor=(0.6, 1.7, 2.5), recompute_scale_factor=True),
-    },
-}
-TORCH_MODES = {
-    1: ["nearest", "nearest-exact", "linear", "area"],
-    2: ["nearest", "nearest-exact", "bilinear", "bicubic", "area"],
-    3: ["nearest", "nearest-exact", "trilinear", "area"],
-}
-MODE_OF_FILTER = {1: "linear", 2: "bilinear", 3: "trilinear"}
-CHANNELS_LAST = {2: torch.channels_last, 3: torch.channels_last_3d}
-
-
-def make_input(dev, dim, dtype, layout, batch=2, channels=3, spatial=None, seed=0):
-    """A tensor on `dev` of the given layout: contiguous, channels-last (2-D/3-D), or a strided view with gaps."""
-    shape = (batch, channels, *(spatial or IN_SPATIAL[dim]))
-    gen = torch.Generator().manual_seed(seed)
-    if dtype == torch.uint8:
-        base = torch.randint(0, 256, shape, generator=gen, dtype=torch.uint8)
-    else:
-        base = torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
-    if layout == "channels_last":
-        return dev.put(base).contiguous(memory_format=CHANNELS_LAST[dim])
-    if layout == "strided":
-        wide = dev.put(torch.zeros(*shape[:-1], 2 * shape[-1], dtype=dtype))
-        wide[..., ::2] = dev.put(base)
-        return wide[..., ::2]
-    return dev.put(base)
-
-
-# (dim, layout) pairs that exist: 3-D tensors (1-D resampling) have no channels-last format.
-DIM_LAYOUTS = [(d, layout) for d in (1, 2, 3) for layout in LAYOUTS if d > 1 or layout != "channels_last"]
-
-
-def variants(filter_name):
-    """(align_corners, antialias) pairs the filter accepts."""
-    if filter_name in INTERPOLATING:
-        return list(itertools.product([False, True], [False, True]))
-    return [(None, False)]
-
-
-def mode_name(filter_name, dim):
-    return {"linear": MODE_OF_FILTER[dim], "cubic": "bicubic"}.get(filter_name, filter_name)
-
-
-def check_same_format(ours, like):
-    """Our CUDA result has the shape and strides of our CPU result (input.suggest_memory_format())."""
-    assert ours.shape == like.shape
-    assert ours.stride() == like.stride()
-
-
-def assert_uint8_close(actual, expected, max_diff=1):
-    diff = (actual.cpu().int() - expected.cpu().int()).abs().max().item()
-    assert diff <= max_diff, f"uint8 results differ by {diff}"
-
-
-def round_to_uint8(t):
-    return t.round().clamp(0, 255).to(torch.uint8)
-
-
 # ---------------------------------------------------------------------------------------------------------------
-# Parity with torch (its CUDA op on a GPU, its CPU op on the emulated device), for every mode torch has.
-
-
-@pytest.mark.parametrize("sizing", list(SIZINGS))
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("dim,layout,mode", [(d, lo, m) for d, lo in DIM_LAYOUTS for m in TORCH_MODES[d]])
-def test_forward_matches_torch(dev, dim, layout, mode, dtype, sizing):
-    x = make_input(dev, dim, dtype, layout)
-    kwargs = SIZINGS[sizing][dim]
-    corners = [None] if mode in ("nearest", "nearest-exact", "area") else [False, True]
-    antialias = [False, True] if mode in ("bilinear", "bicubic") else [False]
-    for align_corners, aa in itertools.product(corners, antialias):
-        args = dict(kwargs, mode=mode, align_corners=align_corners, antialias=aa)
-        ours = interpolate(x, **args)
-        check_same_format(ours, dev.host(interpolate, x, **args))
-        if mode.startswith("nearest"):
-            # A gather: bit-exact, in every dtype.
-            assert torch.equal(ours, F.interpolate(x, **args))
-        elif dtype == torch.uint8:
-            if mode in ("bilinear", "bicubic"):
-                # torch's uint8 kernels (CPU) round after the horizontal pass; so do ours (Note [rounded w pass]).
-                assert_uint8_close(ours, F.interpolate(x.cpu(), **args))
-            else:
-                assert_uint8_close(ours, round_to_uint8(F.interpolate(x.float(), **args)))
-        elif dtype in (torch.float16, torch.bfloat16):
-            ref = F.interpolate(x.float(), **args)
-            torch.testing.assert_close(ours.float(), ref, atol=1e-2, rtol=1e-2)
-        else:
-            torch.testing.assert_close(ours, F.interpolate(x, **args))
-
-
-@pytest.mark.parametrize(
-    "dim,layout,mode", [(d, lo, m) for d, lo in DIM_LAYOUTS for m in TORCH_MODES[d] if m != "nearest-exact"]
-)
-def test_backward_matches_torch(dev, dim, layout, mode):
-    corners = [None] if mode in ("nearest", "area") else [False, True]
-    antialias = [False, True] if mode in ("bilinear", "bicubic") else [False]
-    for sizing, align_corners, aa in itertools.product(SIZINGS, corners, antialias):
-        args = dict(SIZINGS[sizing][dim], mode=mode, align_corners=align_corners, antialias=aa)
-        x = make_input(dev, dim, torch.float64, layout).requires_grad_()
-        ours = interpolate(x, **args)
-        grad = torch.randn_like(ours)
-        (g_ours,) = torch.autograd.grad(ours, x, grad)
-        (g_torch,) = torch.autograd.grad(F.interpolate(x, **args), x, grad)
-        torch.testing.assert_close(g_ours, g_torch)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Parity with our CPU kernels: every filter, including what torch lacks (Lanczos, 1-D/3-D cubic, antialias in
-# 1-D/3-D, uint8 beyond bilinear/bicubic), forward and backward. Nearest is a copy of bits: identical. The other
-# filters sum their taps in another order on the two devices (the CPU blends rows first, then W; a CUDA thread
-# sums W taps first; nvcc fuses multiply-adds), so float results agree within the rounding of their dtype.
-
-
-def op_args(dim, sizing, filter_name, align_corners, antialias):
-    """Arguments of the resample op for an interpolate-style sizing."""
-    spatial = IN_SPATIAL[dim]
-    kwargs = SIZINGS[sizing][dim]
-    if "size" in kwargs:
-        return list(kwargs["size"]), filter_name, bool(align_corners), [], antialias
-    scale = kwargs["scale_factor"]
-    scale = list(scale) if isinstance(scale, tuple) else [scale] * dim
-    out = [int(n * s) for n, s in zip(spatial, scale)]
-    if kwargs.get("recompute_scale_factor") or filter_name == "area":
-        scale = []
-    return out, filter_name, bool(align_corners), scale, antialias
-
-
-def cpu_tolerance(dtype, backward=False):
-    if dtype in (torch.float16, torch.bfloat16):
-        return dict(atol=1e-2, rtol=1e-2)
-    if dtype == torch.float32 and backward:
-        # A gradient element sums up to hundreds of terms; CPU and GPU add them in different orders.
-        return dict(atol=1e-4, rtol=1e-4)
-    return {}
-
-
-def assert_matches_cpu(ours, ref, filter_name, dtype, backward=False):
-    check_same_format(ours, ref)
-    if filter_name.startswith("nearest") and not backward:
-        assert torch.equal(ours.cpu(), ref)
-    elif dtype == torch.uint8:
-        assert_uint8_close(ours, ref)
-    else:
-        torch.testing.assert_close(ours.cpu(), ref, **cpu_tolerance(dtype, backward))
+# Parity with our CPU kernels (assert_matches_cpu): every filter, forward and backward.
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -201,22 +53,6 @@ def test_backward_matches_cpu(dev, filter_name, dim, dtype, layout):
         assert_matches_cpu(ours, ref, filter_name, dtype, backward=True)
 
 
-@pytest.mark.parametrize("filter_name", ["linear", "cubic", "lanczos", "area"])
-def test_wide_windows_split_into_passes(dev, filter_name):
-    """Windows of hundreds of taps per axis (941 -> 10): torch's CUDA antialias refuses these; ours must not."""
-    antialias = filter_name != "area"
-    x = make_input(dev, 2, torch.float32, "contiguous", batch=1, spatial=(941, 941))
-    ours = OP.resample(x, [10, 10], filter_name, False, [], antialias)
-    torch.testing.assert_close(ours.cpu(), dev.host(OP.resample, x, [10, 10], filter_name, False, [], antialias))
-    if filter_name in ("linear", "cubic"):
-        mode = mode_name(filter_name, 2)
-        torch.testing.assert_close(ours.cpu(), F.interpolate(x.cpu(), size=(10, 10), mode=mode, antialias=True))
-    grad = torch.randn_like(ours)
-    g_ours = OP.resample_backward(grad, list(x.shape[2:]), filter_name, False, [], antialias)
-    g_ref = dev.host(OP.resample_backward, grad, list(x.shape[2:]), filter_name, False, [], antialias)
-    torch.testing.assert_close(g_ours.cpu(), g_ref, **cpu_tolerance(torch.float32, backward=True))
-
-
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
 def test_wide_windows_3d_all_dtypes(dev, layout):
     x64 = make_input(dev, 3, torch.float64, layout, batch=1, channels=2, spatial=(40, 50, 60))
@@ -224,27 +60,6 @@ def test_wide_windows_3d_all_dtypes(dev, layout):
         x = (x64 * 40 + 128).clamp(0, 255).to(dtype) if dtype == torch.uint8 else x64.to(dtype)
         args = ([3, 4, 5], "lanczos", False, [], True)
         assert_matches_cpu(OP.resample(x, *args), dev.host(OP.resample, x, *args), "lanczos", dtype)
-
-
-def test_edge_sizes(dev):
-    x = make_input(dev, 2, torch.float32, "contiguous", spatial=(1, 5))
-    for filter_name, (align_corners, aa) in [(f, v) for f in FILTERS for v in variants(f)]:
-        for out in ([1, 1], [1, 9], [3, 1], [1, 5]):
-            args = (out, filter_name, bool(align_corners), [], aa)
-            torch.testing.assert_close(OP.resample(x, *args).cpu(), dev.host(OP.resample, x, *args))
-    empty = dev.put(torch.empty(0, 3, 4, 5))
-    assert OP.resample(empty, [7, 2], "linear", False, [], False).shape == (0, 3, 7, 2)
-    empty_grad = dev.put(torch.empty(0, 3, 7, 2))
-    assert OP.resample_backward(empty_grad, [4, 5], "cubic").shape == (0, 3, 4, 5)
-
-
-def test_identity_is_a_copy(dev):
-    """Filters whose plans are the identity at equal sizes copy the input bit for bit (signed zeros too)."""
-    x = make_input(dev, 2, torch.float32, "channels_last")
-    x[0, 0, 0, 0] = -0.0
-    for filter_name in ("nearest", "nearest-exact", "linear", "area"):
-        y = OP.resample(x, list(x.shape[2:]), filter_name, False, [], False)
-        assert torch.equal(y.view(torch.int32), x.view(torch.int32))
 
 
 @pytest.mark.multi_gpu
@@ -394,65 +209,6 @@ def test_plan_cache_under_graph_capture(dev):
     assert torch.equal(OP.resample(x, *unseen_args), unseen)
     torch.testing.assert_close(unseen.cpu(), dev.host(OP.resample, x, *unseen_args))
     torch.testing.assert_close(seen.cpu(), dev.host(OP.resample, x, *seen_args))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Gradients, opcheck, determinism.
-
-
-@pytest.mark.parametrize("dim", [1, 2, 3])
-@pytest.mark.parametrize("filter_name", FILTERS)
-def test_gradcheck(dev, filter_name, dim):
-    spatial = {1: (5,), 2: (4, 5), 3: (3, 4, 5)}[dim]
-    outs = {1: [[8], [3]], 2: [[7, 3], [2, 9]], 3: [[5, 2, 7], [2, 6, 3]]}[dim]
-    for out, (align_corners, aa) in itertools.product(outs, variants(filter_name)):
-        x = make_input(dev, dim, torch.float64, "contiguous", batch=1, channels=2, spatial=spatial).requires_grad_()
-        args = (out, filter_name, bool(align_corners), [], aa)
-        assert torch.autograd.gradcheck(lambda t: OP.resample(t, *args), (x,))
-        assert torch.autograd.gradgradcheck(lambda t: OP.resample(t, *args), (x,))
-
-
-OPCHECK_SAMPLES = [
-    ((2, 3, 6, 7), [9, 4], "linear", False, [], False, "contiguous"),
-    ((2, 3, 6, 7), [12, 14], "cubic", True, [2.0, 2.0], False, "channels_last"),
-    ((2, 3, 16, 17), [5, 4], "lanczos", False, [], True, "contiguous"),
-    ((1, 2, 5, 6, 7), [2, 9, 3], "area", False, [], False, "channels_last"),
-    ((2, 3, 9), [20], "nearest", False, [2.3], False, "contiguous"),
-    ((2, 3, 4, 5, 6), [7, 3, 4], "nearest-exact", False, [], False, "contiguous"),
-]
-
-
-@pytest.mark.parametrize("sample", OPCHECK_SAMPLES, ids=lambda s: f"{s[2]}-{len(s[0]) - 2}d")
-def test_opcheck(dev, sample):
-    shape, out, filter_name, align_corners, scales, aa, layout = sample
-    dim = len(shape) - 2
-    x = make_input(dev, dim, torch.float32, layout, batch=shape[0], channels=shape[1], spatial=shape[2:])
-    dev.opcheck(OP.resample.default, (x.requires_grad_(), out, filter_name, align_corners, scales, aa))
-    grad = make_input(dev, dim, torch.float32, layout, batch=shape[0], channels=shape[1], spatial=out, seed=1)
-    dev.opcheck(
-        OP.resample_backward.default, (grad.requires_grad_(), list(shape[2:]), filter_name, align_corners, scales, aa)
-    )
-
-
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
-@pytest.mark.parametrize("filter_name", FILTERS)
-def test_backward_is_deterministic(dev, filter_name, dtype):
-    """Each gradient element is a gather in a fixed order: the same bits on every run (and, emulated, in every
-    order of blocks and threads), and no error in deterministic mode."""
-    x = make_input(dev, 2, dtype, "channels_last", batch=4, channels=8, spatial=(61, 47))
-    for out, (align_corners, aa) in itertools.product([[150, 200], [13, 9]], variants(filter_name)):
-        args = (filter_name, bool(align_corners), [], aa)
-        grad = make_input(dev, 2, dtype, "channels_last", batch=4, channels=8, spatial=out, seed=1)
-        first = OP.resample_backward(grad, list(x.shape[2:]), *args)
-        assert torch.equal(first, OP.resample_backward(grad, list(x.shape[2:]), *args))
-        previous = torch.are_deterministic_algorithms_enabled()
-        torch.use_deterministic_algorithms(True)
-        try:
-            leaf = x.detach().requires_grad_()
-            (again,) = torch.autograd.grad(OP.resample(leaf, out, *args), leaf, grad)
-        finally:
-            torch.use_deterministic_algorithms(previous)
-        assert torch.equal(first, again)
 
 
 # ---------------------------------------------------------------------------------------------------------------

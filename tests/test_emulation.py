@@ -1,11 +1,14 @@
 """The emulated CUDA device's launcher (Note [emulated device]): every block and thread runs once, in a shuffled and
-reproducible order, and launches a GPU refuses are refused; plus the CUDA options' Python API."""
+reproducible order, and launches a GPU refuses are refused; plus the CUDA options' Python API, and that gpu-check runs
+every test file of the device matrix."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -97,3 +100,23 @@ def test_cuda_options_api():
         torchresample.cuda.set_plan_cache_entries(-1)
     with pytest.raises(ValueError, match="unknown CUDA option"):
         torch.ops.torchresample._cuda_option("no_such_option", 1)
+
+
+def test_gpu_check_runs_every_file_of_the_device_matrix():
+    """A test file with a test on the `device` or `dev` fixture is one that `dev.py gpu-check` runs on the GPU."""
+    tests = Path(__file__).resolve().parent
+    tree = ast.parse((tests.parent / "dev.py").read_text())
+    listed = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DEVICE_TESTS" for t in node.targets)
+    )
+    on_devices = {
+        f"tests/{path.name}"
+        for path in tests.glob("test_*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef)
+        and node.name.startswith("test_")
+        and {"device", "dev"} & {a.arg for a in node.args.args}
+    }
+    assert on_devices <= set(listed), sorted(on_devices - set(listed))

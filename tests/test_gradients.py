@@ -1,4 +1,5 @@
-"""gradcheck/gradgradcheck in float64 for every filter, rank and layout; thread-count determinism."""
+"""gradcheck/gradgradcheck in float64 for every filter, rank and layout on every device of the matrix; thread-count
+determinism."""
 
 from __future__ import annotations
 
@@ -34,13 +35,13 @@ CASES = [(f, d, l) for f in FILTERS for d in (1, 2, 3) for l in ("contiguous", "
 
 
 @pytest.mark.parametrize("filt,dim,layout", CASES, ids=[f"{f[0]}-{d}d-{l}" for f, d, l in CASES])
-def test_gradcheck_and_gradgradcheck(filt, dim, layout):
+def test_gradcheck_and_gradgradcheck(device, filt, dim, layout):
     name, spec, antialias = filt
     mode = mode_of(spec, name, dim)
     corners = (None,) if mode in ("nearest", "nearest-exact", "area") else (False, True)
     for in_spatial, out_sizes in SIZES[dim]:
         for align_corners in corners:
-            x = make_input([1, 2, *in_spatial], torch.float64, layout).requires_grad_()
+            x = device.put(make_input([1, 2, *in_spatial], torch.float64, layout)).requires_grad_()
 
             def fn(t):
                 return ours(t, size=out_sizes, mode=mode, align_corners=align_corners, antialias=antialias)

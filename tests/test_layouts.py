@@ -133,15 +133,8 @@ def check_family(
 
 @pytest.mark.parametrize("rank", [2, 3])
 @pytest.mark.parametrize("family", FAMILIES)
-def test_layout_family_gives_the_canonical_bits_cpu(family, rank):
-    failures = check_family(family, rank, lambda t: t, "cpu", torch_strides=True)
-    assert not failures, "\n".join(failures[:10])
-
-
-@pytest.mark.parametrize("rank", [2, 3])
-@pytest.mark.parametrize("family", FAMILIES)
-def test_layout_family_gives_the_canonical_bits_cuda(dev, family, rank):
-    failures = check_family(family, rank, dev.put, dev.type, torch_strides=not dev.emulated)
+def test_layout_family_gives_the_canonical_bits(device, family, rank):
+    failures = check_family(family, rank, device.put, device.type, torch_strides=not device.emulated)
     assert not failures, "\n".join(failures[:10])
 
 

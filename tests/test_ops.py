@@ -1,4 +1,5 @@
-"""The custom ops as torch sees them: opcheck, torch.compile with dynamic shapes, torch.export."""
+"""The custom ops as torch sees them: opcheck (on every device of the matrix), torch.compile with dynamic shapes,
+torch.export."""
 
 from __future__ import annotations
 
@@ -55,16 +56,23 @@ def backward_samples():
     return samples
 
 
+def on(device, args):
+    """The sample's tensors on `device`, leaves as they were (requires_grad kept)."""
+    return tuple(
+        device.put(a.detach()).requires_grad_(a.requires_grad) if isinstance(a, torch.Tensor) else a for a in args
+    )
+
+
 @pytest.mark.parametrize("index", range(len(resample_samples())))
-def test_opcheck_resample(index):
+def test_opcheck_resample(device, index):
     args, kwargs = resample_samples()[index]
-    torch.library.opcheck(resample, args, kwargs)
+    device.opcheck(resample, on(device, args), kwargs)
 
 
 @pytest.mark.parametrize("index", range(len(backward_samples())))
-def test_opcheck_resample_backward(index):
+def test_opcheck_resample_backward(device, index):
     args, kwargs = backward_samples()[index]
-    torch.library.opcheck(resample_backward, args, kwargs)
+    device.opcheck(resample_backward, on(device, args), kwargs)
 
 
 def test_fake_kernel_matches_real_layout():

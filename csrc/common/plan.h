@@ -5,6 +5,7 @@
 #include "inline_vector.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 namespace torchresample {
@@ -137,6 +138,19 @@ AxisPlan<T> transpose_plan(const AxisPlan<T>& p) {
     }
   }
   return t;
+}
+
+// Bit a set: canonical axis a (0 = D, 1 = H, 2 = W) is resampled, i.e. its plan is not the identity.
+using AxisMask = unsigned;
+constexpr AxisMask kAxisW = 1u << 2;
+
+template <typename T>
+AxisMask resampled_axes(const std::array<AxisPlan<T>, 3>& plans) {
+  AxisMask m = 0;
+  for (int a = 0; a < 3; ++a) {
+    m |= plans[a].is_identity() ? 0u : 1u << a;
+  }
+  return m;
 }
 
 }  // namespace torchresample

@@ -202,19 +202,6 @@ inline PlanKey plan_key(const ResampleCall& c, int64_t acc_size, NearestRule nea
   return k;
 }
 
-// Bit a set: canonical axis a (0 = D, 1 = H, 2 = W) is resampled, i.e. its plan is not the identity.
-using AxisMask = unsigned;
-constexpr AxisMask kAxisW = 1u << 2;
-
-template <typename T>
-AxisMask resampled_axes(const std::array<AxisPlan<T>, 3>& plans) {
-  AxisMask m = 0;
-  for (int a = 0; a < 3; ++a) {
-    m |= plans[a].is_identity() ? 0u : 1u << a;
-  }
-  return m;
-}
-
 // Note [rounded w pass]
 // The uint8 routing, for both devices: a uint8 resize of W and another axis with a filter of negative lobes runs W
 // first and rounds (and clips) its intermediate to uint8, as torch's and Pillow's uint8 kernels do; every other

@@ -2,7 +2,9 @@
 #include "../common/element_width.h"
 #include "../common/resample_glue.h"
 #include "../common/store.h"
+#include "device_plans.cuh"
 #include "device_runtime.cuh"
+#include "pass_planner.h"
 
 #include <ATen/Dispatch.h>
 #include <ATen/core/Tensor.h>
@@ -10,12 +12,7 @@
 #include <torch/library.h>
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
-#include <list>
-#include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -218,234 +215,6 @@ void launch_gather(const void* src, void* dst, const Extents& e, const std::arra
                  static_cast<bits_t*>(dst), e, axes[0].start, axes[1].start, axes[2].start);
 }
 
-// The plans of one call on the device: the resampled axes, their tap bounds, and their tables in `storage`.
-template <typename acc_t>
-struct DevicePlans {
-  at::Tensor storage;
-  AxisMask resampled = 0;
-  std::array<int64_t, 3> taps{1, 1, 1};
-  std::array<PlanView<acc_t>, 3> axes;
-};
-
-// Packs the plans of the resampled axes into one staging buffer and sends it with one asynchronous copy on the
-// current stream, so that kernels which follow on that stream see them and the host does not wait. The plans
-// are built on the host by the code the CPU kernels use.
-template <typename acc_t>
-DevicePlans<acc_t> upload_plans(const std::array<AxisPlan<acc_t>, 3>& plans, const at::Device where) {
-  DevicePlans<acc_t> result;
-  result.resampled = resampled_axes(plans);
-  auto align8 = [](size_t n) { return (n + 7) / 8 * 8; };
-  std::array<size_t, 3> offset{};
-  size_t bytes = 0;
-  for (int a = 0; a < 3; ++a) {
-    result.taps[a] = plans[a].taps;
-    if (result.resampled >> a & 1) {
-      offset[a] = bytes;
-      bytes += 2 * plans[a].out_size * sizeof(int64_t) + align8(plans[a].weight.size() * sizeof(acc_t));
-    }
-  }
-  if (bytes == 0) {
-    return result;
-  }
-  const at::Tensor host = device::staging_buffer(static_cast<int64_t>(bytes));
-  uint8_t* h = host.mutable_data_ptr<uint8_t>();
-  for (int a = 0; a < 3; ++a) {
-    if (result.resampled >> a & 1) {
-      const AxisPlan<acc_t>& p = plans[a];
-      const size_t n = p.out_size * sizeof(int64_t);
-      std::memcpy(h + offset[a], p.start.data(), n);
-      std::memcpy(h + offset[a] + n, p.count.data(), n);
-      std::memcpy(h + offset[a] + 2 * n, p.weight.data(), p.weight.size() * sizeof(acc_t));
-    }
-  }
-  const at::Tensor storage = device::upload(host, where);
-  result.storage = storage;
-  const uint8_t* d = storage.const_data_ptr<uint8_t>();
-  for (int a = 0; a < 3; ++a) {
-    if (result.resampled >> a & 1) {
-      const size_t n = plans[a].out_size * sizeof(int64_t);
-      result.axes[a] = {reinterpret_cast<const int64_t*>(d + offset[a]),
-                        reinterpret_cast<const int64_t*>(d + offset[a] + n),
-                        reinterpret_cast<const acc_t*>(d + offset[a] + 2 * n), plans[a].taps};
-    }
-  }
-  return result;
-}
-
-// Note [device plan cache]
-// For the small maps decoders resample, building plans on the host and copying them to the device costs more
-// than the kernel. Device plans are therefore kept by everything that decides them (filter, flags, scales, the
-// forward's extents, direction, accumulation type) and by device and stream, least recently used first out, at
-// most plan_cache_entries entries (Note [cuda options]) and kMaxCachedBytes. Per stream, because a stream runs its
-// kernels after its copies: an entry is ready for every launch on the stream it was uploaded on, and when an
-// entry is evicted the caching allocator reuses its memory on that stream only after the kernels before. CUDA graph
-// capture: a hit whose upload is known to be complete (its event was seen done) is used and pinned (never evicted,
-// since the graph reads it at every replay); any other call uploads inside the capture and caches nothing (that
-// copy happens only when the graph replays). Cached and fresh plans are the same bytes, so results do not depend
-// on the cache.
-constexpr int64_t kMaxCachedBytes = int64_t{64} << 20;
-
-template <typename acc_t>
-class PlanCache {
- public:
-  struct Entry {
-    DevicePlans<acc_t> plans;
-    device::Event uploaded;
-    bool complete = false;  // the upload was seen done
-    bool pinned = false;    // read by a captured graph
-  };
-  using EntryPtr = std::shared_ptr<Entry>;
-
-  // The entry for `key` that a launch on the current stream may read, or null.
-  EntryPtr find(const PlanKey& key, bool capturing) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = index_.find(key);
-    if (it == index_.end()) {
-      return nullptr;
-    }
-    const EntryPtr& entry = it->second->second;
-    if (!entry->complete && !capturing) {
-      entry->complete = entry->uploaded.query();
-    }
-    if (capturing) {
-      if (!entry->complete) {
-        return nullptr;
-      }
-      entry->pinned = true;
-    }
-    order_.splice(order_.begin(), order_, it->second);
-    return entry;
-  }
-
-  void insert(const PlanKey& key, EntryPtr entry, int64_t capacity) {
-    const int64_t bytes = entry->plans.storage.defined() ? entry->plans.storage.nbytes() : 0;
-    if (bytes > kMaxCachedBytes / 4) {
-      return;
-    }
-    const std::lock_guard<std::mutex> lock(mutex_);
-    if (index_.count(key)) {
-      return;
-    }
-    order_.emplace_front(key, std::move(entry));
-    index_.emplace(key, order_.begin());
-    bytes_ += bytes;
-    // Oldest first; pinned entries stay.
-    for (auto it = order_.end(); it != order_.begin() && (count() > capacity || bytes_ > kMaxCachedBytes);) {
-      --it;
-      if (it->second->pinned) {
-        continue;
-      }
-      bytes_ -= it->second->plans.storage.defined() ? it->second->plans.storage.nbytes() : 0;
-      index_.erase(it->first);
-      it = order_.erase(it);
-    }
-  }
-
- private:
-  int64_t count() const { return static_cast<int64_t>(order_.size()); }
-
-  std::mutex mutex_;
-  std::list<std::pair<PlanKey, EntryPtr>> order_;  // most recently used first
-  std::unordered_map<PlanKey, typename std::list<std::pair<PlanKey, EntryPtr>>::iterator, PlanKeyHash> index_;
-  int64_t bytes_ = 0;
-};
-
-// The device plans of a call: from the cache when it has them, else built, uploaded and (outside capture) cached.
-// The caller holds the entry until its launches are issued, so an eviction meanwhile frees nothing it reads.
-template <typename acc_t>
-std::shared_ptr<const DevicePlans<acc_t>> device_plans(const ResampleCall& call, const at::Device where) {
-  // Never destroyed: freeing device memory during static destruction can outlive the CUDA runtime.
-  static auto& cache = *new PlanCache<acc_t>();
-  const int64_t capacity = cuda_options().plan_cache_entries.load();
-  const bool capturing = device::capturing();
-  const PlanKey key =
-      plan_key(call, sizeof(acc_t), nearest_rule(call, PlanDevice::kCuda), device::current_stream_key());
-  if (capacity > 0) {
-    if (auto hit = cache.find(key, capturing)) {
-      return {hit, &hit->plans};
-    }
-  }
-  auto entry = std::make_shared<typename PlanCache<acc_t>::Entry>();
-  entry->plans = upload_plans(call_plans<acc_t>(call, PlanDevice::kCuda), where);
-  if (capacity > 0 && !capturing) {
-    entry->uploaded.record(device::current_stream());
-    cache.insert(key, entry, capacity);
-  }
-  return {entry, &entry->plans};
-}
-
-// Note [pass planning]
-// One launch over several axes reads the product of their tap counts per output; one launch per axis reads
-// their sum but writes and re-reads an intermediate (in the accumulation type). Estimate the time of every
-// grouping and order of the resampled axes and take the cheapest: fixed-tap filters stay fused, wide windows
-// (antialias and area at large ratios, Lanczos in 3-D) go axis by axis, shrinking axes first, so the cost stays
-// O(taps) per element. The unit is one tap read by one thread, of which an A100 or H100 does about 7e12 a
-// second: an intermediate element (8 bytes of DRAM traffic) costs about 20, a launch (~3 us) about 2e7, and a
-// pass with fewer outputs than the GPU holds threads costs as if it had that many, since each thread walks its
-// taps in turn. Only shapes decide, so a call always takes the same passes and returns the same bits.
-constexpr double kIntermediateCost = 20;
-constexpr double kLaunchCost = 2e7;
-constexpr double kResidentThreads = 1 << 17;
-
-std::vector<AxisMask> plan_passes(std::array<int64_t, 3> extent, const std::array<int64_t, 3>& out,
-                                  const std::array<int64_t, 3>& taps, AxisMask axes, int64_t lanes) {
-  std::vector<int> order;
-  for (int a = 0; a < 3; ++a) {
-    if (axes >> a & 1) {
-      order.push_back(a);
-    }
-  }
-  const int n = static_cast<int>(order.size());
-  std::vector<AxisMask> best;
-  double best_cost = std::numeric_limits<double>::infinity();
-  do {
-    // Bit i of `cuts`: a new pass starts at order[i + 1].
-    for (unsigned cuts = 0; cuts < (1u << std::max(n - 1, 0)); ++cuts) {
-      std::vector<AxisMask> passes{0};
-      for (int i = 0; i < n; ++i) {
-        if (i > 0 && (cuts >> (i - 1) & 1)) {
-          passes.push_back(0);
-        }
-        passes.back() |= 1u << order[i];
-      }
-      std::array<int64_t, 3> e = extent;
-      double cost = 0;
-      for (size_t p = 0; p < passes.size(); ++p) {
-        double reads = 1;
-        for (int a = 0; a < 3; ++a) {
-          if (passes[p] >> a & 1) {
-            e[a] = out[a];
-            reads *= static_cast<double>(taps[a]);
-          }
-        }
-        const double numel = static_cast<double>(lanes) * e[0] * e[1] * e[2];
-        cost += kLaunchCost + std::max(numel, kResidentThreads) * reads +
-                (p + 1 < passes.size() ? numel * kIntermediateCost : 0);
-      }
-      if (cost < best_cost) {
-        best_cost = cost;
-        best = passes;
-      }
-    }
-  } while (std::next_permutation(order.begin(), order.end()));
-  return best;
-}
-
-// The force_passes test switch (Note [cuda options]) over the resampled `axes`, or nothing when it is off.
-std::vector<AxisMask> forced_passes(AxisMask axes) {
-  std::vector<AxisMask> passes;
-  AxisMask covered = 0;
-  for (int64_t code = cuda_options().force_passes.load(); code > 0; code >>= 3) {
-    const AxisMask m = static_cast<AxisMask>(code & 7) & axes & ~covered;
-    if (m != 0) {
-      passes.push_back(m);
-      covered |= m;
-    }
-  }
-  TORCH_CHECK(passes.empty() || covered == axes, "torchresample: force_passes leaves resampled axes out");
-  return passes;
-}
-
 // Applies the plans: `x` and `out` are contiguous in the canonical layout of `g`.
 template <typename scalar_t, typename acc_t>
 void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g, const DevicePlans<acc_t>& dev,
@@ -459,7 +228,9 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
     extent[2] = g.out[2];
   }
   const AxisMask rest = w_first ? dev.resampled & ~kAxisW : dev.resampled;
-  std::vector<AxisMask> grouped = forced_passes(rest);
+  std::vector<AxisMask> grouped = forced_passes(cuda_options().force_passes.load(), rest);
+  TORCH_CHECK(grouped.empty() || covered_axes(grouped) == rest,
+              "torchresample: force_passes leaves resampled axes out");
   if (grouped.empty()) {
     grouped = plan_passes(extent, g.out, dev.taps, rest, g.batch * g.channels);
   }

@@ -1,7 +1,9 @@
 // The plan headers built alone, with the standard library only (no torch): every filter of the table gives plans
 // whose windows are ascending and in range, whose weights sum to 1 (windowed filters) and whose transpose of the
-// transpose is the plan. Built and run by tests/test_cpp_headers.py.
+// transpose is the plan; the CUDA pass planner fuses fixed-tap axes and splits wide windows, shrinking axes first.
+// Built and run by tests/test_cpp_headers.py.
 #include "common/plan.h"
+#include "cuda/pass_planner.h"
 
 #include <cmath>
 #include <cstdio>
@@ -53,6 +55,35 @@ void check_plans(Filter f, int64_t in, int64_t out, bool antialias) {
   check(same, "transpose of the transpose", f, in, out, antialias);
 }
 
+void check_passes(const char* what, const std::vector<AxisMask>& got, const std::vector<AxisMask>& want) {
+  if (got != want) {
+    std::printf("FAIL pass planner: %s\n", what);
+    ++failures;
+  }
+}
+
+// Note [pass planning] on shapes whose answer is clear either way.
+void check_pass_planner() {
+  constexpr AxisMask kD = 1, kH = 2;
+  // Bilinear x2 of a 64-channel 32x32 map: 2 taps a side, one launch.
+  check_passes("two-tap axes fuse", plan_passes({1, 32, 32}, {1, 64, 64}, {1, 2, 2}, kH | kAxisW, 64), {kH | kAxisW});
+  // An antialiased cubic 8x reduction of D and H (33 taps) with W doubled: one pass an axis, the shrinking axes
+  // first.
+  check_passes("wide windows split, shrinking first",
+               plan_passes({512, 512, 64}, {64, 64, 128}, {33, 33, 2}, kD | kH | kAxisW, 4), {kD, kH, kAxisW});
+  check_passes("growing axis last", plan_passes({64, 512, 512}, {128, 64, 64}, {2, 33, 33}, kD | kH | kAxisW, 4),
+               {kH, kAxisW, kD});
+  check_passes("no axes", plan_passes({4, 4, 4}, {4, 4, 4}, {1, 1, 1}, 0, 1), {0});
+  // force_passes: digits from the lowest, restricted to the axes not yet covered.
+  check_passes("forced", forced_passes(04 | 03 << 3, kD | kH | kAxisW), {kAxisW, kD | kH});
+  check_passes("forced, other axes dropped", forced_passes(07, kH), {kH});
+  check_passes("not forced", forced_passes(0, kH), {});
+  if (covered_axes(forced_passes(01, kD | kH)) != kD) {
+    std::printf("FAIL covered_axes\n");
+    ++failures;
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -76,6 +107,7 @@ int main() {
     std::printf("FAIL InlineVector\n");
     ++failures;
   }
+  check_pass_planner();
   std::printf("%s (%d filters)\n", failures ? "FAILED" : "ok", kFilterCount);
   return failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
