@@ -7,6 +7,7 @@
     python3 dev.py gpu-check [--emulated] [--out DIR]   # the prepared first run on a GPU (see gpu_check)
     python3 dev.py lint     # ruff check, ruff format --check, clang-format --dry-run -Werror (what CI runs)
     python3 dev.py format   # ruff format and clang-format -i over the tree
+    python3 dev.py portability  # the build with clang (+ CPU tests) and the CPU sources cross-compiled for aarch64
 
 .venv gets the exact versions of requirements-dev.txt (torch and every test, benchmark and lint dependency).
 Environment: TORCH_SPEC (default: the pinned torch) picks another torch, e.g. TORCH_SPEC="torch==2.9.1", or
@@ -19,6 +20,7 @@ out); a build whose sources and settings have not changed since the last one is 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
 import hashlib
 import json
@@ -333,8 +335,94 @@ def lint(fix: bool) -> int:
     return int(failed)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# portability
+
+# The compilers of the portability job (Debian: apt-get install clang libomp-dev g++-aarch64-linux-gnu).
+CLANG = ("clang", "clang++")
+AARCH64_CXX = "aarch64-linux-gnu-g++"
+
+
+def cpu_sources() -> list[str]:
+    """The sources of torchresample._C that every platform builds (the CUDA files aside)."""
+    return sorted(
+        str(p.relative_to(ROOT))
+        for folder in ("csrc", "csrc/autograd", "csrc/common", "csrc/cpu")
+        for p in (ROOT / folder).glob("*.cpp")
+    )
+
+
+def portability() -> int:
+    """What users on other machines build, checked here: the extension built by setup.py with clang (CPU only, in
+    a copy of the tree under build/portability) and its CPU tests run; and every CPU source compiled (not linked)
+    for aarch64 with the cross compiler against the installed torch's headers. The instruction-set files refuse
+    to build without their flags (Note [cpu isa]), so a broken ISA setup fails here and in the main build."""
+    missing = [c for c in (*CLANG, AARCH64_CXX) if shutil.which(c) is None]
+    if missing:
+        print(
+            f"portability: {', '.join(missing)} not found (Debian: apt-get install clang libomp-dev "
+            "g++-aarch64-linux-gnu)",
+            flush=True,
+        )
+        return 2
+    tree = ROOT / "build" / "portability" / "clang"
+    if tree.exists():
+        shutil.rmtree(tree)
+    tree.mkdir(parents=True)
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for f in files:
+        if (ROOT / f).is_file():
+            (tree / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / f, tree / f)
+    env = dict(os.environ, CC=CLANG[0], CXX=CLANG[1], FORCE_CUDA="0", TORCHRESAMPLE_CUDA_EMULATION="0")
+    env.setdefault("MAX_JOBS", str(os.cpu_count() or 2))
+    run([PYTHON, "setup.py", "-q", "build_ext", "--inplace"], cwd=tree, env=env)
+    tests = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_cpu_isa.py", "tests/test_devices.py"]
+    run([*tests, "-k", "cpu"], cwd=tree, env=dict(env, PYTHONPATH=str(tree)))
+
+    includes = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import sysconfig, torch.utils.cpp_extension as c; "
+            "print('\\n'.join(c.include_paths() + [sysconfig.get_paths()['include']]))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    out = ROOT / "build" / "portability" / "aarch64"
+    out.mkdir(parents=True, exist_ok=True)
+    flags = [
+        "-std=c++20",
+        "-O1",
+        "-fPIC",
+        "-fopenmp",
+        "-Werror=switch",
+        "-DTORCH_EXTENSION_NAME=_C",
+        "-DTORCH_API_INCLUDE_EXTENSION_H",
+        "-DPy_LIMITED_API=0x030A0000",
+        f"-I{ROOT / 'csrc'}",
+        *(f"-I{i}" for i in includes),
+    ]
+
+    def cross_compile(src: str) -> bool:
+        obj = out / (src.replace("/", "_") + ".o")
+        return subprocess.run([AARCH64_CXX, *flags, "-c", str(ROOT / src), "-o", str(obj)]).returncode == 0
+
+    with concurrent.futures.ThreadPoolExecutor(int(env["MAX_JOBS"])) as pool:
+        failed = [src for src, ok in zip(cpu_sources(), pool.map(cross_compile, cpu_sources())) if not ok]
+    if failed:
+        print(f"portability: {', '.join(failed)} do not compile for aarch64", flush=True)
+        return 1
+    print(f"portability: clang build and CPU tests passed; {len(cpu_sources())} CPU sources compile for aarch64")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test", "bench", "build", "gpu-check", "lint", "format"):
+    if not argv or argv[0] not in ("demo", "test", "bench", "build", "gpu-check", "lint", "format", "portability"):
         print(__doc__)
         return 2
     job, rest = argv[0], argv[1:]
@@ -343,6 +431,8 @@ def main(argv: list[str]) -> int:
     ensure_env()
     if job in ("lint", "format"):
         return lint(fix=job == "format")
+    if job == "portability":
+        return portability()
     build()
     if job == "demo":
         return subprocess.call([str(PYTHON), "-m", "torchresample", "demo", *rest], cwd=ROOT)

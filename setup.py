@@ -1,6 +1,10 @@
 # Builds torchresample._C: the CPU kernels always, the CUDA kernels when a CUDA build is possible and wanted.
 import glob
 import os
+import platform
+import subprocess
+import sys
+import tempfile
 
 import torch
 from setuptools import setup
@@ -43,14 +47,85 @@ def sources(*patterns: str) -> list:
     return sorted(f for p in patterns for f in glob.glob(p))
 
 
+# Note [cpu isa] (csrc/cpu/row_engine_dispatch.h): the files of the row engine's instruction-set copies, each built
+# alone with its own flags and linked after every other object. x86-64 only; elsewhere they are left out.
+AVX2_FLAGS = ["-mavx2", "-mfma"]
+AVX512_FLAGS = AVX2_FLAGS + ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vbmi", "-mavx512vnni"]
+CPU_ISA_FLAGS = {"csrc/cpu/row_engine_avx2.cpp": AVX2_FLAGS, "csrc/cpu/row_engine_avx512.cpp": AVX512_FLAGS}
+X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+
+OPENMP_PROBE = "#include <omp.h>\nint main() { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+
+
+def openmp_flags(compiler: str) -> tuple:
+    """(compile flags, link flags) that give `compiler` OpenMP: -fopenmp (gcc; clang with libomp, e.g. Debian's
+    libomp-dev); on macOS, Apple clang's -Xpreprocessor -fopenmp with the libomp that torch's wheel ships, or
+    Homebrew's. None works: no flags, and the CPU kernels run on one thread."""
+    candidates = [(["-fopenmp"], ["-fopenmp"])]
+    if sys.platform == "darwin":
+        torch_dir = os.path.dirname(torch.__file__)
+        brew = "/opt/homebrew/opt/libomp"
+        for include, lib in ((f"{torch_dir}/include", f"{torch_dir}/lib"), (f"{brew}/include", f"{brew}/lib")):
+            candidates.append(
+                (["-Xpreprocessor", "-fopenmp", f"-I{include}"], [f"-L{lib}", "-lomp", f"-Wl,-rpath,{lib}"])
+            )
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.cpp")
+        with open(src, "w") as f:
+            f.write(OPENMP_PROBE)
+        for cflags, lflags in candidates:
+            cmd = [compiler, "-x", "c++", src, *cflags, "-o", os.path.join(tmp, "probe"), *lflags]
+            if subprocess.run(cmd, capture_output=True).returncode == 0:
+                return cflags, lflags
+    print(
+        f"torchresample: {compiler} builds no OpenMP program (clang on Linux needs libomp-dev; on macOS, torch's "
+        "libomp or `brew install libomp`): building without OpenMP, so the CPU kernels run on one thread"
+    )
+    return [], []
+
+
+class BuildExtensions(BuildExtension):
+    """torch's BuildExtension, with the OpenMP flags of the compiler in use and the instruction-set files of
+    CPU_ISA_FLAGS built alone with their flags."""
+
+    def build_extensions(self):
+        cflags, lflags = openmp_flags(self.compiler.compiler_so[0])
+        for ext in self.extensions:
+            if ext.name == "torchresample._C":
+                ext.extra_compile_args["cxx"] += cflags
+                ext.extra_link_args += lflags
+        super().build_extensions()
+
+    def build_extension(self, ext):
+        isa = [s for s in ext.sources if os.path.relpath(os.path.abspath(s), ROOT) in CPU_ISA_FLAGS]
+        ext.sources = [s for s in ext.sources if s not in isa]
+        if isa and X86_64:
+            args = ext.extra_compile_args
+            cxx = args["cxx"] if isinstance(args, dict) else list(args)
+            macros = ext.define_macros[:] + [(name,) for name in ext.undef_macros]
+            for source in isa:
+                flags = CPU_ISA_FLAGS[os.path.relpath(os.path.abspath(source), ROOT)]
+                # Appended after the objects of ext.sources in the link: Note [cpu isa].
+                ext.extra_objects += self.compiler.compile(
+                    [source],
+                    output_dir=self.build_temp,
+                    macros=macros,
+                    include_dirs=ext.include_dirs,
+                    debug=self.debug,
+                    extra_postargs={"cxx": cxx + flags},
+                    depends=ext.depends,
+                )
+        super().build_extension(ext)
+
+
 def extension():
-    cxx = ["-O3", "-fopenmp", *WARNINGS]
+    cxx = ["-O3", *WARNINGS]
     args = dict(
         name="torchresample._C",
-        sources=sources("csrc/*.cpp", "csrc/autograd/*.cpp", "csrc/common/*.cpp", "csrc/cpu/*.cpp"),
+        sources=sources("csrc/*.cpp", "csrc/autograd/*.cpp", "csrc/glue/*.cpp", "csrc/cpu/*.cpp"),
         include_dirs=[os.path.join(ROOT, "csrc")],
         extra_compile_args={"cxx": cxx},
-        extra_link_args=["-fopenmp"],
+        extra_link_args=[],
         py_limited_api=True,
     )
     if not want_cuda():
@@ -64,7 +139,7 @@ def extension():
         "-lineinfo",
         *("-Xcompiler=" + w for w in WARNINGS),
     ]
-    args["define_macros"] = [("TORCHRESAMPLE_WITH_CUDA", "1"), ("TORCHRESAMPLE_CUDA_ARCHS", '"%s"' % archs)]
+    args["define_macros"] = [("TORCHRESAMPLE_CUDA_ARCHS", '"%s"' % archs)]
     return CUDAExtension(**args)
 
 
@@ -73,7 +148,7 @@ def emulated_extension():
     when TORCHRESAMPLE_CUDA_EMULATION=1 (python3 dev.py test sets it)."""
     return CppExtension(
         name="torchresample._C_emulated",
-        sources=sources("csrc/emulation/*.cpp"),  # common_glue_emulated.cpp includes csrc/common/*.cpp
+        sources=sources("csrc/emulation/*.cpp"),  # glue_emulated.cpp includes csrc/glue/*.cpp
         include_dirs=[os.path.join(ROOT, "csrc")],
         define_macros=[("TORCHRESAMPLE_CUDA_EMULATION", "1")],
         extra_compile_args={"cxx": ["-O2", "-Wno-unknown-pragmas", *WARNINGS]},
@@ -99,5 +174,5 @@ if os.environ.get("TORCHRESAMPLE_CUDA_EMULATION") == "1":
 # The package's metadata is in pyproject.toml; setup.py adds the compiled extensions.
 setup(
     ext_modules=EXTENSIONS,
-    cmdclass={"build_ext": BuildExtension.with_options(no_python_abi_suffix=True)},
+    cmdclass={"build_ext": BuildExtensions.with_options(no_python_abi_suffix=True)},
 )

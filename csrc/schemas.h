@@ -2,7 +2,7 @@
 // torchresample_emulated (Note [emulated device]), so that the two cannot drift apart.
 #pragma once
 
-#include "common/resample_glue.h"
+#include "glue/resample_glue.h"
 
 #include <torch/library.h>
 

@@ -11,7 +11,6 @@ namespace {
 // for the Python API (modes, parameter names and defaults, documentation).
 PyObject* filter_table(PyObject* /*module*/, PyObject* /*unused*/) {
   using namespace torchresample;
-  static const char* kKinds[] = {"point", "area", "torch", "windowed"};
   PyObject* table = PyTuple_New(kFilterCount);
   for (int i = 0; table != nullptr && i < kFilterCount; ++i) {
     PyObject* row = with_filter(static_cast<Filter>(i), [&](auto F) -> PyObject* {
@@ -24,7 +23,7 @@ PyObject* filter_table(PyObject* /*module*/, PyObject* /*unused*/) {
         }
       }
       return params == nullptr ? nullptr
-                               : Py_BuildValue("(ssNN)", Row::name, kKinds[static_cast<int>(Row::kind)],
+                               : Py_BuildValue("(ssNN)", Row::name, kind_name(Row::kind),
                                                PyBool_FromLong(Row::negative_lobes), params);
     });
     if (row == nullptr || PyTuple_SetItem(table, i, row) != 0) {

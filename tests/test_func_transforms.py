@@ -103,12 +103,12 @@ def backward_ops():
     _, indices = F.max_pool2d(torch.randn(2, 3, 6, 4), 2, return_indices=True)
     return {
         "resample_backward": (
-            lambda g: tr._ops.resample_backward(g, in_shape[2:], "linear"),
+            lambda g: torch.ops.torchresample.resample_backward(g, list(in_shape[2:]), "linear"),
             lambda g: torch.ops.aten.upsample_bilinear2d_backward.default(g, size, in_shape, False),
             (2, 3, *size),
         ),
         "max_unpool_backward": (
-            lambda g: tr._ops.max_unpool_backward(g, indices),
+            lambda g: torch.ops.torchresample.max_unpool_backward(g, indices),
             lambda g: g.flatten(2).gather(2, indices.flatten(2)).view(indices.shape),
             (2, 3, 6, 4),
         ),

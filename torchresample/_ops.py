@@ -15,10 +15,7 @@ __all__ = [
     "FILTERS",
     "FilterInfo",
     "filter_param_values",
-    "resample",
-    "resample_backward",
     "max_unpool",
-    "max_unpool_backward",
     "pixel_shuffle",
     "pixel_unshuffle",
 ]
@@ -57,55 +54,6 @@ def filter_param_values(filter: str, params: Optional[Mapping[str, float]]) -> L
 # The op itself, for callers that already hold its argument lists (interpolate: a small resize spends more time
 # in Python than in the kernel).
 resample_op = torch.ops.torchresample.resample.default
-
-
-def resample(
-    input: Tensor,
-    output_size: Sequence[int],
-    filter: str,
-    align_corners: bool = False,
-    scales: Sequence[float] = (),
-    antialias: bool = False,
-    filter_params: Sequence[float] = (),
-) -> Tensor:
-    """Resample the spatial axes of ``input`` (N, C, *spatial) to ``output_size`` with a separable filter.
-
-    ``filter`` is a name of :data:`FILTERS` (``nearest``, ``nearest-exact``, ``linear``, ``cubic``, ``area``,
-    ``lanczos``, ``box``, ``gaussian``, ``mitchell``, ``catmull-rom``). ``scales`` is empty or holds, per spatial
-    axis, the scale factor the kernels use as torch's upsample ops use theirs (a value <= 0 means "none": the kernel
-    uses ``in / out``). ``filter_params`` is empty (the filter's defaults) or one value per parameter of the filter,
-    in the order of ``FILTERS[filter].params``.
-    """
-    return resample_op(
-        input,
-        list(output_size),
-        filter,
-        align_corners,
-        [float(s) for s in scales],
-        antialias,
-        [float(p) for p in filter_params] or None,
-    )
-
-
-def resample_backward(
-    grad_output: Tensor,
-    input_size: Sequence[int],
-    filter: str,
-    align_corners: bool = False,
-    scales: Sequence[float] = (),
-    antialias: bool = False,
-    filter_params: Sequence[float] = (),
-) -> Tensor:
-    """Gradient of :func:`resample` with respect to its input, whose spatial extents are ``input_size``."""
-    return torch.ops.torchresample.resample_backward.default(
-        grad_output,
-        list(input_size),
-        filter,
-        align_corners,
-        [float(s) for s in scales],
-        antialias,
-        [float(p) for p in filter_params] or None,
-    )
 
 
 # c10's names of the dtypes, as its "not implemented for 'Int'" messages print them.
@@ -152,11 +100,6 @@ def max_unpool(input: Tensor, indices: Tensor, output_size: Sequence[int]) -> Te
     input position wins, whatever the thread count. An index outside the plane raises ``RuntimeError``.
     """
     return torch.ops.torchresample.max_unpool.default(input, indices, list(output_size))
-
-
-def max_unpool_backward(grad_output: Tensor, indices: Tensor) -> Tensor:
-    """Gradient of :func:`max_unpool` with respect to its input: ``grad_output``'s planes gathered at ``indices``."""
-    return torch.ops.torchresample.max_unpool_backward.default(grad_output, indices)
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int, spatial_dims: int = 2) -> Tensor:

@@ -25,6 +25,21 @@ constexpr int kFilterCount = static_cast<int>(Filter::CatmullRom) + 1;  // keep 
 //   downscale when antialias is asked for.
 enum class FilterKind : int8_t { kPoint, kArea, kTorch, kWindowed };
 
+// The kind's name in Python and TorchScript (torchresample.FILTERS, the filter_kind op).
+constexpr const char* kind_name(FilterKind kind) {
+  switch (kind) {
+    case FilterKind::kPoint:
+      return "point";
+    case FilterKind::kArea:
+      return "area";
+    case FilterKind::kTorch:
+      return "torch";
+    case FilterKind::kWindowed:
+      return "windowed";
+  }
+  return "";
+}
+
 constexpr int kMaxFilterParams = 2;
 
 struct FilterParam {

@@ -1,7 +1,7 @@
 // Index math of max_unpool, shared by the CPU and CUDA kernels: canonical layout, bounds, duplicate rule.
 #pragma once
 
-#include <c10/macros/Macros.h>
+#include "host_device.h"
 
 #include <cstdint>
 
@@ -27,23 +27,24 @@ struct UnpoolGeometry {
 // index" error for the one at the lowest input position; the CUDA op raises a device-side assert, as torch's CUDA
 // kernels do, so that it never waits for the GPU, or with the sync_index_check option (Note [cuda options]) waits
 // and raises the CPU's error.
-C10_HOST_DEVICE inline bool unpool_index_valid(int64_t index, int64_t out_plane) {
+TORCHRESAMPLE_HOST_DEVICE inline bool unpool_index_valid(int64_t index, int64_t out_plane) {
   return index >= 0 && index < out_plane;
 }
 
-C10_HOST_DEVICE inline int64_t unpool_input_offset(const UnpoolGeometry& g, int64_t b, int64_t i, int64_t c) {
+TORCHRESAMPLE_HOST_DEVICE inline int64_t unpool_input_offset(const UnpoolGeometry& g, int64_t b, int64_t i, int64_t c) {
   return (b * g.in_plane + i) * g.channels + c;
 }
 
-C10_HOST_DEVICE inline int64_t unpool_output_offset(const UnpoolGeometry& g, int64_t b, int64_t index, int64_t c) {
+TORCHRESAMPLE_HOST_DEVICE inline int64_t unpool_output_offset(const UnpoolGeometry& g, int64_t b, int64_t index,
+                                                              int64_t c) {
   return (b * g.out_plane + index) * g.channels + c;
 }
 
 // The inverse of unpool_input_offset (plane = in_plane) and unpool_output_offset (plane = out_plane): (b, i, c) of
 // a dense offset. `index_t` is int32_t when every offset fits, which makes the divisions cheap on a GPU.
 template <typename index_t>
-C10_HOST_DEVICE inline void unpool_split(index_t offset, index_t plane, index_t channels, index_t& b, index_t& i,
-                                         index_t& c) {
+TORCHRESAMPLE_HOST_DEVICE inline void unpool_split(index_t offset, index_t plane, index_t channels, index_t& b,
+                                                   index_t& i, index_t& c) {
   index_t row = offset;
   c = 0;
   if (channels != 1) {

@@ -1,7 +1,7 @@
 // Index mapping of pixel_shuffle and pixel_unshuffle, shared by the CPU and CUDA kernels.
 #pragma once
 
-#include <c10/macros/Macros.h>
+#include "host_device.h"
 
 #include <cstdint>
 
@@ -25,7 +25,7 @@ struct PermutedCopy {
 // (see max_source_offset), which makes the divisions cheap on a GPU. The loop runs over the fixed bound so that a
 // device compiler unrolls it and keeps the axes in registers.
 template <typename index_t>
-C10_HOST_DEVICE inline index_t source_offset(const PermutedCopy& p, index_t dest) {
+TORCHRESAMPLE_HOST_DEVICE inline index_t source_offset(const PermutedCopy& p, index_t dest) {
   index_t offset = 0;
 #if defined(__CUDACC__)
 #pragma unroll
@@ -41,7 +41,7 @@ C10_HOST_DEVICE inline index_t source_offset(const PermutedCopy& p, index_t dest
 }
 
 // The largest source offset the copy reads (strides are non-negative).
-C10_HOST_DEVICE inline int64_t max_source_offset(const PermutedCopy& p) {
+TORCHRESAMPLE_HOST_DEVICE inline int64_t max_source_offset(const PermutedCopy& p) {
   int64_t offset = 0;
   for (int d = 0; d < p.ndim; ++d) {
     offset += (p.size[d] - 1) * p.src_stride[d];
@@ -51,7 +51,7 @@ C10_HOST_DEVICE inline int64_t max_source_offset(const PermutedCopy& p) {
 
 // Appends a destination axis; drops it when of size 1 and merges it into the previous one when the source is
 // dense across both, so the copy runs over few, long axes.
-C10_HOST_DEVICE inline void push_axis(PermutedCopy& p, int64_t size, int64_t src_stride) {
+TORCHRESAMPLE_HOST_DEVICE inline void push_axis(PermutedCopy& p, int64_t size, int64_t src_stride) {
   if (size == 1) {
     return;
   }
@@ -67,8 +67,8 @@ C10_HOST_DEVICE inline void push_axis(PermutedCopy& p, int64_t size, int64_t src
 
 // The copy that shuffles (or unshuffles) a source of shape (B, C, S_1..S_k) with `strides` by factor r. The
 // destination is contiguous (B, C', S'_1..S'_k), or channels-last (channel axis innermost) when `channels_last`.
-C10_HOST_DEVICE inline PermutedCopy shuffle_copy(bool unshuffle, int k, int64_t r, const int64_t* sizes,
-                                                 const int64_t* strides, bool channels_last) {
+TORCHRESAMPLE_HOST_DEVICE inline PermutedCopy shuffle_copy(bool unshuffle, int k, int64_t r, const int64_t* sizes,
+                                                           const int64_t* strides, bool channels_last) {
   int64_t c_size = sizes[1];
   int64_t c_stride = strides[1];
   int64_t q_stride[3] = {};

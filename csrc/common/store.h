@@ -1,7 +1,7 @@
 // Conversion of an accumulated value to the stored dtype, shared by the CPU and CUDA kernels.
 #pragma once
 
-#include <c10/macros/Macros.h>
+#include "host_device.h"
 
 #include <cstdint>
 #include <type_traits>
@@ -12,7 +12,7 @@ namespace torchresample {
 // uint8 results are rounded half up and saturated, as torch's fixed-point uint8 kernels do; every other dtype
 // is a plain conversion (round to nearest even for half and bfloat16).
 template <typename out_t, typename acc_t>
-C10_HOST_DEVICE inline out_t store(acc_t v) {
+TORCHRESAMPLE_HOST_DEVICE inline out_t store(acc_t v) {
   if constexpr (std::is_same_v<out_t, uint8_t>) {
     // Rounded, then saturated in integers: the same bits as saturating first, and loops of it vectorise (float
     // comparisons kept them scalar). A uint8 result is a weighted sum of uint8 values, far inside int32.

@@ -1,6 +1,7 @@
 // CPU max_unpool ops: the forward scatter (deterministic on duplicate indices) and the backward gather.
-#include "../common/element_width.h"
-#include "../common/max_unpool_glue.h"
+#include "../glue/element_width.h"
+#include "../glue/max_unpool_glue.h"
+#include "parallel_grain.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
@@ -29,7 +30,7 @@ int64_t unpool_scatter(const T* in, const int64_t* indices, T* out, const Unpool
   const int64_t C = g.channels;
   const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
   const int64_t task_cost = (g.in_plane + g.out_plane) * std::min(C, kChannelBlock);
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(task_cost, 1));
+  const int64_t grain = parallel_grain(task_cost);
   std::atomic<int64_t> first_invalid{kNoInvalidPosition};
   at::parallel_for(0, g.batch * blocks, grain, [&](int64_t begin, int64_t end) {
     int64_t invalid = kNoInvalidPosition;
@@ -67,7 +68,7 @@ int64_t unpool_scatter(const T* in, const int64_t* indices, T* out, const Unpool
 template <typename T>
 int64_t unpool_gather(const T* grad_out, const int64_t* indices, T* grad_in, const UnpoolGeometry& g) {
   const int64_t C = g.channels;
-  const int64_t grain = std::max<int64_t>(1, 32768 / C);
+  const int64_t grain = parallel_grain(C);
   std::atomic<int64_t> first_invalid{kNoInvalidPosition};
   at::parallel_for(0, g.batch * g.in_plane, grain, [&](int64_t begin, int64_t end) {
     int64_t invalid = kNoInvalidPosition;

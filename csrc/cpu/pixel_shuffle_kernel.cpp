@@ -1,6 +1,7 @@
 // CPU pixel_shuffle / pixel_unshuffle ops: one permuted copy, any dtype, any source strides.
-#include "../common/element_width.h"
-#include "../common/pixel_shuffle_glue.h"
+#include "../glue/element_width.h"
+#include "../glue/pixel_shuffle_glue.h"
+#include "parallel_grain.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
@@ -26,7 +27,7 @@ void permuted_copy(const T* src, T* dst, const PermutedCopy& p) {
     tiles *= p.size[d];
   }
   const int64_t tile = inner * mid;
-  const int64_t grain = std::max<int64_t>(1, 32768 / tile);
+  const int64_t grain = parallel_grain(tile);
   at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
     int64_t digit[kMaxCopyDims] = {};
     int64_t offset = 0;

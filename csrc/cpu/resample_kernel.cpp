@@ -1,6 +1,6 @@
 // CPU resample ops: glue to the row engine (forward, and backward on transposed plans).
-#include "../common/allocate.h"
-#include "../common/resample_glue.h"
+#include "../glue/allocate.h"
+#include "../glue/resample_glue.h"
 #include "fixed_point.h"
 #include "row_engine_dispatch.h"
 

@@ -2,12 +2,17 @@
 // TORCHRESAMPLE_ISA, the namespace its copy lives in (Note [cpu isa]).
 #pragma once
 
-#include "../common/resample_glue.h"
+#include "../common/geometry.h"
+#include "../common/inline_vector.h"
+#include "../common/plan.h"
 #include "../common/store.h"
+#include "parallel_grain.h"
 #include "periodic.h"
 #include "uint8_engine.h"
 
 #include <ATen/Parallel.h>
+#include <c10/util/BFloat16.h>  // the dtypes each copy is instantiated for
+#include <c10/util/Half.h>
 
 #include <algorithm>
 #include <array>
@@ -317,12 +322,15 @@ C10_ALWAYS_INLINE void pixel_sum(const scalar_t* const* src, const acc_t* w, int
   }
 }
 
+// The pixel path (Note [pixel path]) takes pixels of fewer taps than this; its tap arrays are this long.
+constexpr int64_t kPixelPathTaps = 16;
+
 // A pixel whose W window is not the plan's full tap count (borders, uneven windows): taps gathered at run time.
 template <typename scalar_t, typename acc_t>
 C10_NOINLINE void pixel_any(const scalar_t* const* rows, const acc_t* row_w, int64_t nrows, const acc_t* ww, int64_t nw,
                             int64_t col, scalar_t* out_px, int64_t channels) {
-  const scalar_t* src[16];  // the path takes at most 16 taps
-  acc_t w[16];
+  const scalar_t* src[kPixelPathTaps];  // the path takes fewer taps (Note [pixel path])
+  acc_t w[kPixelPathTaps];
   int64_t n = 0;
   for (int64_t r = 0; r < nrows; ++r) {
     for (int64_t kw = 0; kw < nw; ++kw, ++n) {
@@ -470,7 +478,7 @@ void single_tap_planes(const scalar_t* in, scalar_t* out, const ResampleGeometry
       }
     }
   }
-  const int64_t grain = std::max<int64_t>(1, 32768 / plane_out);
+  const int64_t grain = parallel_grain(plane_out);
   at::parallel_for(0, g.batch, grain, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
       const scalar_t* src = in + b * plane_in;
@@ -510,11 +518,11 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   const int64_t in_row = g.in[2] * C, out_row = Wo * C;
   const int64_t rows = g.batch * Do * Ho;
   const int64_t row_cost = pd.taps * ph.taps * in_row + pw.taps * out_row;
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(row_cost, 1));
+  const int64_t grain = parallel_grain(row_cost);
   // Note [pixel path]: with pixels of several channels (channels_last) and few taps, summing each output
   // pixel's taps straight from the input beats a row buffer W*C wide, which outgrows L1. From 16 taps (cubic)
-  // on, the separable passes' 4 + 4 multiply-adds per element beat 16 (bicubic x2: 11.2 -> 7.5 ms).
-  const bool pixel_path = C > 1 && !w_identity && pd.taps * ph.taps * pw.taps < 16;
+  // on, the separable passes' 4 + 4 multiply-adds per element beat 16 (bicubic x2 a third faster).
+  const bool pixel_path = C > 1 && !w_identity && pd.taps * ph.taps * pw.taps < kPixelPathTaps;
   const PeriodicW periodic =
       C == 1 && !w_identity ? find_periodic(pw.start, pw.count, pw.weight, pw.taps, Wo) : PeriodicW{};
   // The input rows of output row (od, oh) of a plane: offsets into the plane and weights wd * wh; returns how many.
@@ -533,22 +541,30 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   // only adds the plane (short rows spent ~50 instructions a row building them); a large table (volumes with wide
   // antialias windows) would cost more memory than it saves, and its rows are built as they come.
   const bool tabled = Do * Ho * max_rows <= kRowTableEntries;
-  c10::SmallVector<int64_t, 256> row_count(tabled ? Do * Ho : 0), row_offset(tabled ? Do * Ho * max_rows : 0);
-  c10::SmallVector<acc_t, 256> row_scale(tabled ? Do * Ho * max_rows : 0);
+  InlineVector<int64_t, 256> row_count(tabled ? Do * Ho : 0), row_offset(tabled ? Do * Ho * max_rows : 0);
+  InlineVector<acc_t, 256> row_scale(tabled ? Do * Ho * max_rows : 0);
   for (int64_t i = 0; tabled && i < Do * Ho; ++i) {
     row_count[i] = row_taps(i / Ho, i % Ho, row_offset.data() + i * max_rows, row_scale.data() + i * max_rows);
   }
+  const int64_t* table_count = row_count.data();
+  const int64_t* table_offset = row_offset.data();
+  const acc_t* table_scale = row_scale.data();
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
-    c10::SmallVector<acc_t, 256> buf(pixel_path ? 0 : in_row);
-    c10::SmallVector<const scalar_t*, 16> rows(max_rows);
-    c10::SmallVector<int64_t, 16> own_offset(tabled ? 0 : max_rows);
-    c10::SmallVector<acc_t, 16> own_weight(tabled ? 0 : max_rows);
+    InlineVector<acc_t, 256> buf_storage(pixel_path ? 0 : in_row);
+    InlineVector<const scalar_t*, 16> rows_storage(max_rows);
+    InlineVector<int64_t, 16> own_offset_storage(tabled ? 0 : max_rows);
+    InlineVector<acc_t, 16> own_weight_storage(tabled ? 0 : max_rows);
+    // The loop below uses plain pointers (data() chooses between the inline and the heap buffer).
+    acc_t* buf = buf_storage.data();
+    const scalar_t** row_src = rows_storage.data();
+    int64_t* own_offset = own_offset_storage.data();
+    acc_t* own_weight = own_weight_storage.data();
     RowCursor cur(begin, Do, Ho);
     for (int64_t r = begin; r < end; ++r, cur.next()) {
       const int64_t i = cur.od * Ho + cur.oh;
-      const int64_t n = tabled ? row_count[i] : row_taps(cur.od, cur.oh, own_offset.data(), own_weight.data());
-      const int64_t* offset = tabled ? row_offset.data() + i * max_rows : own_offset.data();
-      const acc_t* row_weight = tabled ? row_scale.data() + i * max_rows : own_weight.data();
+      const int64_t n = tabled ? table_count[i] : row_taps(cur.od, cur.oh, own_offset, own_weight);
+      const int64_t* offset = tabled ? table_offset + i * max_rows : own_offset;
+      const acc_t* row_weight = tabled ? table_scale + i * max_rows : own_weight;
       const scalar_t* plane = in + cur.b * Di * Hi * in_row;
       scalar_t* dst = out + r * out_row;
       if (n == 1) {
@@ -561,14 +577,14 @@ void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
         continue;
       }
       for (int64_t k = 0; k < n; ++k) {
-        rows[k] = plane + offset[k];
+        row_src[k] = plane + offset[k];
       }
       if (pixel_path) {
-        pixel_row<scalar_t, acc_t>(rows.data(), row_weight, n, pw, Wo, C, dst);
+        pixel_row<scalar_t, acc_t>(row_src, row_weight, n, pw, Wo, C, dst);
         continue;
       }
-      blend(rows.data(), row_weight, n, 0, in_row, buf.data(), in_row >= kInterleavedRow ? 4 : 1);
-      horizontal<acc_t, scalar_t, acc_t>(buf.data(), dst, pw, periodic, Wo, C, w_identity, acc_t(1));
+      blend(row_src, row_weight, n, 0, in_row, buf, in_row >= kInterleavedRow ? 4 : 1);
+      horizontal<acc_t, scalar_t, acc_t>(buf, dst, pw, periodic, Wo, C, w_identity, acc_t(1));
     }
   });
 }
@@ -589,7 +605,7 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
   for (int64_t ow = 1; ow < Wo && every_other; ++ow) {
     every_other = sw[ow] == sw[0] + 2 * ow;
   }
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1));
+  const int64_t grain = parallel_grain(out_row);
   at::parallel_for(0, g.batch * Do * Ho, grain, [&](int64_t begin, int64_t end) {
     RowCursor cur(begin, Do, Ho);
     const scalar_t* previous = nullptr;  // the source of this thread's previous output row

@@ -1,7 +1,8 @@
 // Run-time choice of the row engine's instruction set (Note [cpu isa]).
 #pragma once
 
-#include "../common/resample_glue.h"
+#include "../common/geometry.h"
+#include "../common/plan.h"
 
 #include <array>
 
@@ -11,10 +12,14 @@ namespace torchresample {
 // The build targets baseline x86-64 so that one wheel runs anywhere, but the row engine is compiled twice:
 // portable (baseline) and for AVX2+FMA (avx2, x86-64 only), each in its own namespace so the copies never share
 // a symbol; its uint8 engine a third time, for AVX-512 F/BW/VL/VBMI/VNNI (avx512: Ice Lake, Zen 4 and later;
-// CPUs with an older AVX-512 take the AVX2 copy). The first call picks the widest copy the CPU runs;
-// TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float results may differ
-// in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8 results are the same
-// bits in every copy.
+// CPUs with an older AVX-512 take the AVX2 copy). Each copy is its own file, built alone with its own flags
+// (setup.py, CPU_ISA_FLAGS; the file refuses to build without them), as ATen builds its CPU_CAPABILITY kernels,
+// so gcc and clang build the same code. The inline library functions such a file also compiles (ATen's, the
+// standard library's) are linked from the objects that come first, and setup.py links the ISA objects last: a
+// baseline caller never reaches an AVX2 copy of a shared inline function. The first call picks the widest copy
+// the CPU runs; TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float
+// results may differ in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8
+// results are the same bits in every copy.
 #define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                            \
   namespace isa {                                                                                        \
   template <typename scalar_t, typename acc_t>                                                           \
@@ -28,7 +33,7 @@ namespace torchresample {
   }
 
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__)
 #define TORCHRESAMPLE_HAS_AVX2_ENGINE 1
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(avx2)
 namespace avx512 {

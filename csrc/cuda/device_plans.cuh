@@ -2,7 +2,7 @@
 // and kept in a per-stream cache (Note [device plan cache]).
 #pragma once
 
-#include "../common/resample_glue.h"
+#include "../glue/resample_glue.h"
 #include "device_runtime.cuh"
 
 #include <ATen/core/Tensor.h>

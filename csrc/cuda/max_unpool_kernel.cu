@@ -1,7 +1,7 @@
 // CUDA max_unpool ops: the forward scatter, deterministic on duplicate indices without atomics on values, and the
 // backward gather.
-#include "../common/element_width.h"
-#include "../common/max_unpool_glue.h"
+#include "../glue/element_width.h"
+#include "../glue/max_unpool_glue.h"
 #include "launch.cuh"
 
 #include <ATen/core/Tensor.h>

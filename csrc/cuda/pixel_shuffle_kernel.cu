@@ -1,6 +1,6 @@
 // CUDA pixel_shuffle / pixel_unshuffle ops: one permuted copy, any dtype, any source strides.
-#include "../common/element_width.h"
-#include "../common/pixel_shuffle_glue.h"
+#include "../glue/element_width.h"
+#include "../glue/pixel_shuffle_glue.h"
 #include "launch.cuh"
 
 #include <ATen/core/Tensor.h>

@@ -1,6 +1,6 @@
 // CUDA resample ops: plan-driven gather kernels (forward, and backward on transposed plans) and their launch glue.
-#include "../common/element_width.h"
-#include "../common/resample_glue.h"
+#include "../glue/element_width.h"
+#include "../glue/resample_glue.h"
 #include "../common/store.h"
 #include "device_plans.cuh"
 #include "device_runtime.cuh"

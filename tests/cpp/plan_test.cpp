@@ -1,8 +1,12 @@
-// The plan headers built alone, with the standard library only (no torch): every filter of the table gives plans
-// whose windows are ascending and in range, whose weights sum to 1 (windowed filters) and whose transpose of the
-// transpose is the plan; the CUDA pass planner fuses fixed-tap axes and splits wide windows, shrinking axes first.
-// Built and run by tests/test_cpp_headers.py.
+// The headers of common/ (and the CUDA pass planner) built alone, with the standard library only (no torch): every
+// filter of the table gives plans whose windows are ascending and in range, whose weights sum to 1 (windowed filters)
+// and whose transpose of the transpose is the plan; the CUDA pass planner fuses fixed-tap axes and splits wide windows,
+// shrinking axes first. Built and run by tests/test_cpp_headers.py.
+#include "common/geometry.h"
+#include "common/max_unpool.h"
+#include "common/pixel_shuffle.h"
 #include "common/plan.h"
+#include "common/store.h"
 #include "cuda/pass_planner.h"
 
 #include <cmath>

@@ -1,7 +1,8 @@
 // Glue shared by the CPU and CUDA resample ops: argument checks, canonical geometry and per-call plans.
 #pragma once
 
-#include "plan.h"
+#include "../common/geometry.h"
+#include "../common/plan.h"
 
 #include <ATen/core/Dict.h>
 #include <ATen/core/Tensor.h>
@@ -18,10 +19,6 @@
 
 namespace torchresample {
 
-// Accumulation type: double for double tensors, float for everything else (half, bfloat16, uint8).
-template <typename scalar_t>
-using acc_type = std::conditional_t<std::is_same_v<scalar_t, double>, double, float>;
-
 // The filter of an op name, or torch's ValueError listing the names (Note [filter table]).
 Filter parse_filter(c10::string_view name);
 
@@ -34,17 +31,6 @@ FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given);
 std::string filter_kind_name(c10::string_view filter);
 std::vector<double> filter_param_values(c10::string_view filter,
                                         const std::optional<c10::Dict<std::string, double>>& params);
-
-// Note [canonical layout]
-// A kernel sees a tensor as [batch, D, H, W, channels], all contiguous: contiguous NC(D)HW input has
-// batch = N*C and channels = 1; channels_last(_3d) input has batch = N and channels = C. Missing spatial
-// axes (1-D and 2-D input) are leading axes of size 1.
-struct ResampleGeometry {
-  int64_t batch = 1;
-  int64_t channels = 1;
-  std::array<int64_t, 3> in{1, 1, 1};
-  std::array<int64_t, 3> out{1, 1, 1};
-};
 
 // `sizes` is the full input shape, `out_spatial` the output's spatial extents.
 ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format);

@@ -1,7 +1,7 @@
 // Glue shared by the CPU and CUDA max_unpool ops: argument checks, memory format, allocation, the invalid-index error.
 #pragma once
 
-#include "max_unpool.h"
+#include "../common/max_unpool.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -1,7 +1,7 @@
 // Glue shared by the CPU and CUDA pixel_shuffle / pixel_unshuffle ops: checks, output shape and memory format.
 #pragma once
 
-#include "pixel_shuffle.h"
+#include "../common/pixel_shuffle.h"
 
 #include <ATen/core/Tensor.h>
 
