@@ -347,7 +347,7 @@ def cpu_sources() -> list[str]:
     """The sources of torchresample._C that every platform builds (the CUDA files aside)."""
     return sorted(
         str(p.relative_to(ROOT))
-        for folder in ("csrc", "csrc/autograd", "csrc/common", "csrc/cpu")
+        for folder in ("csrc", "csrc/autograd", "csrc/glue", "csrc/cpu")
         for p in (ROOT / folder).glob("*.cpp")
     )
 
