@@ -125,7 +125,6 @@ def extension():
         sources=sources("csrc/*.cpp", "csrc/autograd/*.cpp", "csrc/glue/*.cpp", "csrc/cpu/*.cpp"),
         include_dirs=[os.path.join(ROOT, "csrc")],
         extra_compile_args={"cxx": cxx},
-        extra_link_args=[],
         py_limited_api=True,
     )
     if not want_cuda():
