@@ -243,7 +243,7 @@ def gpu_check(argv: list[str]) -> int:
             "pytest",
             *DEVICE_TESTS,
             "-k",
-            "cuda",  # the cuda and cuda-emulated devices of the matrix, and the CUDA-only tests
+            "cuda or emulation",  # the matrix's cuda and cuda-emulated devices, the CUDA-only and emulation tests
             "-q",
             "-rs",
             "-p",
