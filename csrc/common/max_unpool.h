@@ -1,7 +1,7 @@
 // Index math of max_unpool, shared by the CPU and CUDA kernels: canonical layout, bounds, duplicate rule.
 #pragma once
 
-#include "host_device.h"
+#include "attributes.h"
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 // Index mapping of pixel_shuffle and pixel_unshuffle, shared by the CPU and CUDA kernels.
 #pragma once
 
-#include "host_device.h"
+#include "attributes.h"
 
 #include <cstdint>
 

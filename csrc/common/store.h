@@ -1,7 +1,7 @@
 // Conversion of an accumulated value to the stored dtype, shared by the CPU and CUDA kernels.
 #pragma once
 
-#include "host_device.h"
+#include "attributes.h"
 
 #include <cstdint>
 #include <type_traits>

@@ -3,8 +3,6 @@
 
 #include "../common/plan.h"
 
-#include <c10/util/Exception.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -20,18 +18,25 @@ namespace torchresample {
 // Two passes through an int16 intermediate row, W then H (torch's order) or H then W for linear and area where
 // that costs less (Note [uint8 pass order]):
 //  * filters of negative lobes (cubic, Lanczos, Mitchell...) saturate the intermediate to 0..255, which clips their
-//    overshoot as torch does (Note [rounded w pass]). Where their W weights stay under 1/4
-//    (fixed_point_w_pass_is_exact) it is rounded to an integer, as torch's; sharper W passes (upscales) keep 7 fraction
-//    bits in it instead, so no weight error can flip its rounding: the result stays within 1 of the two-pass float
-//    result (the vertical pass moves it by at most half its absolute weight sum, under 0.7 for every filter);
+//    overshoot as torch does (Note [rounded w pass]). Where their W weights stay under kIntegerMidMaxWeight it is
+//    rounded to an integer, as torch's; sharper W passes (upscales) keep 7 fraction bits in it instead, so no weight
+//    error can flip its rounding: the result stays within 1 of the two-pass float result (the vertical pass moves it by
+//    at most half its absolute weight sum, under 0.7 for every filter);
 //  * the others (linear, area, box, Gaussian) keep 7 fraction bits in it (at most 255 * 128 < 2^15): rounded once.
 // Integer sums are exact and order-free: the AVX2 and portable copies give the same bits.
+// Fewer fraction bits than this and the rounding of the weights could move a result by more than the contract allows.
+// Only extreme filter parameters (Mitchell's b and c far out, whose windows cut at an edge renormalise to huge
+// weights) come near it; the uint8 engine then declines the call and the float engine runs it.
+constexpr int kMinFractionBits = 8;
+
 struct FixedPlan {
   int64_t taps = 1;  // weight stride per output: the plan's taps rounded up to the kernel's step (zeros after)
   int shift = 0;     // weight = round(w * 2^shift)
   std::vector<int64_t> start;
   std::vector<int64_t> count;
   std::vector<int16_t> weight;
+
+  bool fits() const { return shift >= kMinFractionBits; }
 };
 
 // `source_max`: the largest source value the pass reads; `step`: the kernel's tap step (the padding).
@@ -58,7 +63,6 @@ inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_
   while (f.shift < 30 && fits(f.shift + 1)) {
     ++f.shift;
   }
-  TORCH_INTERNAL_ASSERT(f.shift >= 8, "torchresample: uint8 weights need at least 8 fraction bits");
   f.weight.assign(p.out_size * f.taps, 0);
   const double one = std::ldexp(1.0, f.shift);
   for (int64_t o = 0; o < p.out_size; ++o) {
@@ -70,19 +74,20 @@ inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_
   return f;
 }
 
-// Whether the W pass of a cubic or Lanczos plan may round its intermediate to an integer in fixed point: a weight
-// near 1 (interpolating, not antialiasing) leaves int16 only 14 fraction bits, whose error flips that rounding
-// often enough for the vertical pass to add flips up to 2 away from the float result. Windows whose weights stay
-// under 1/4 (downscales by 4 and more: image thumbnails) keep 17+ bits.
-inline bool fixed_point_w_pass_is_exact(const AxisPlan<float>& p) {
+// A cubic or Lanczos W pass rounds its intermediate to integers, as torch's, only where every |weight| stays under
+// this: a weight near 1 (interpolating, not antialiasing) leaves int16 only 14 fraction bits, whose error flips that
+// rounding often enough for the vertical pass to add flips up to 2 away from the float result; windows of weights
+// under 1/4 (downscales by 4 and more: image thumbnails) keep 17 bits and more.
+constexpr float kIntegerMidMaxWeight = 0.25f;
+
+inline float max_abs_weight(const AxisPlan<float>& p) {
+  float m = 0.0f;
   for (int64_t o = 0; o < p.out_size; ++o) {
     for (int64_t k = 0; k < p.count[o]; ++k) {
-      if (std::abs(p.weight[o * p.taps + k]) >= 0.25f) {
-        return false;
-      }
+      m = std::max(m, std::abs(p.weight[o * p.taps + k]));
     }
   }
-  return true;
+  return m;
 }
 
 // How a pass turns an int32 sum into its stored value: (sum + half) >> shift, clamped to [lo, hi].

@@ -1,9 +1,8 @@
 // CPU max_unpool ops: the forward scatter (deterministic on duplicate indices) and the backward gather.
 #include "../glue/element_width.h"
 #include "../glue/max_unpool_glue.h"
-#include "parallel_grain.h"
+#include "parallel.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <torch/library.h>
 
@@ -32,7 +31,7 @@ int64_t unpool_scatter(const T* in, const int64_t* indices, T* out, const Unpool
   const int64_t task_cost = (g.in_plane + g.out_plane) * std::min(C, kChannelBlock);
   const int64_t grain = parallel_grain(task_cost);
   std::atomic<int64_t> first_invalid{kNoInvalidPosition};
-  at::parallel_for(0, g.batch * blocks, grain, [&](int64_t begin, int64_t end) {
+  parallel_for(0, g.batch * blocks, grain, [&](int64_t begin, int64_t end) {
     int64_t invalid = kNoInvalidPosition;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t b = task / blocks;
@@ -70,7 +69,7 @@ int64_t unpool_gather(const T* grad_out, const int64_t* indices, T* grad_in, con
   const int64_t C = g.channels;
   const int64_t grain = parallel_grain(C);
   std::atomic<int64_t> first_invalid{kNoInvalidPosition};
-  at::parallel_for(0, g.batch * g.in_plane, grain, [&](int64_t begin, int64_t end) {
+  parallel_for(0, g.batch * g.in_plane, grain, [&](int64_t begin, int64_t end) {
     int64_t invalid = kNoInvalidPosition;
     for (int64_t r = begin; r < end; ++r) {
       const int64_t b = r / g.in_plane;
@@ -88,16 +87,6 @@ int64_t unpool_gather(const T* grad_out, const int64_t* indices, T* grad_in, con
     lower_to(first_invalid, invalid);
   });
   return first_invalid.load();
-}
-
-template <typename T>
-const T* raw(const at::Tensor& t) {
-  return static_cast<const T*>(t.const_data_ptr());
-}
-
-template <typename T>
-T* raw_mut(at::Tensor& t) {
-  return static_cast<T*>(t.mutable_data_ptr());
 }
 
 at::Tensor max_unpool_cpu(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {

@@ -1,9 +1,8 @@
 // CPU pixel_shuffle / pixel_unshuffle ops: one permuted copy, any dtype, any source strides.
 #include "../glue/element_width.h"
 #include "../glue/pixel_shuffle_glue.h"
-#include "parallel_grain.h"
+#include "parallel.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <torch/library.h>
 
@@ -28,7 +27,7 @@ void permuted_copy(const T* src, T* dst, const PermutedCopy& p) {
   }
   const int64_t tile = inner * mid;
   const int64_t grain = parallel_grain(tile);
-  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
+  parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
     int64_t digit[kMaxCopyDims] = {};
     int64_t offset = 0;
     for (int64_t d = outer - 1, rest = begin; d >= 0; --d) {
@@ -68,8 +67,7 @@ at::Tensor shuffle_cpu(const at::Tensor& self, int64_t factor, int64_t spatial_d
   }
   dispatch_by_width(self.element_size(), "pixel_shuffle", [&](auto zero) {
     using T = decltype(zero);
-    const T* src = static_cast<const T*>(call.source.const_data_ptr());
-    permuted_copy<T>(src, static_cast<T*>(call.output.mutable_data_ptr()), call.copy);
+    permuted_copy<T>(raw<T>(call.source), raw_mut<T>(call.output), call.copy);
   });
   return call.output;
 }

@@ -1,7 +1,6 @@
 // CPU resample ops: glue to the row engine (forward, and backward on transposed plans).
 #include "../glue/allocate.h"
 #include "../glue/resample_glue.h"
-#include "fixed_point.h"
 #include "row_engine_dispatch.h"
 
 #include <ATen/Dispatch.h>
@@ -80,9 +79,10 @@ std::shared_ptr<const Plans<T>> cpu_plans(const ResampleCall& call) {
   return plans;
 }
 
-// uint8 on the float row engine: with a resampled D axis (beyond torch, which has no 3-D uint8 kernel). For filters
-// of negative lobes (Note [rounded w pass]), W into a uint8 intermediate first, then D and H.
-void resample_uint8_volume(const ResampleCall& call, const std::array<AxisPlan<float>, 3>& plans) {
+// uint8 on the float row engine: where the fixed-point engine does not go (a resampled D axis, beyond torch, which
+// has no 3-D uint8 kernel; weights that do not fit fixed point). For filters of negative lobes (Note [rounded w
+// pass]), W into a uint8 intermediate first, then D and H.
+void resample_uint8_on_float_engine(const ResampleCall& call, const std::array<AxisPlan<float>, 3>& plans) {
   const ResampleGeometry& g = call.geometry;
   const uint8_t* src = call.source.const_data_ptr<uint8_t>();
   uint8_t* dst = call.result.mutable_data_ptr<uint8_t>();
@@ -118,11 +118,12 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, co
       const bool planar = call.layout != call.returned_layout && call.returned_layout == at::MemoryFormat::Contiguous;
       const at::IntArrayRef sizes = call.result.sizes();
       at::Tensor out = planar ? call.result.as_strided(sizes, c10::contiguous_strides(sizes)) : call.result;
-      uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, clipped_mid, planar);
-      return planar ? out : call.returned();
-    } else {
-      resample_uint8_volume(call, plans);
+      if (uint8_rows(call.source.const_data_ptr<uint8_t>(), out.mutable_data_ptr<uint8_t>(), g, plans, clipped_mid,
+                     planar)) {
+        return planar ? out : call.returned();
+      }
     }
+    resample_uint8_on_float_engine(call, plans);
     return call.returned();
   }
   AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cpu", [&] {

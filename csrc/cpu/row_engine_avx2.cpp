@@ -8,6 +8,9 @@
 #define TORCHRESAMPLE_ISA_AVX2 1
 #include "row_engine.h"
 
+#include <c10/util/BFloat16.h>  // the dtypes this copy is instantiated for
+#include <c10/util/Half.h>
+
 namespace torchresample {
 namespace avx2 {
 TORCHRESAMPLE_INSTANTIATE_ROW_ENGINE(float)

@@ -2,6 +2,9 @@
 #define TORCHRESAMPLE_ISA baseline
 #include "row_engine.h"
 
+#include <c10/util/BFloat16.h>  // the dtypes this copy is instantiated for
+#include <c10/util/Half.h>
+
 namespace torchresample {
 namespace baseline {
 TORCHRESAMPLE_INSTANTIATE_ROW_ENGINE(float)

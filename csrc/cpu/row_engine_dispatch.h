@@ -28,7 +28,7 @@ namespace torchresample {
   template <typename scalar_t, typename acc_t>                                                           \
   void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                        \
                     const std::array<AxisPlan<acc_t>, 3>& plans);                                        \
-  void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                            \
+  bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                            \
                   const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out); \
   }
 
@@ -37,7 +37,7 @@ TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
 #define TORCHRESAMPLE_HAS_AVX2_ENGINE 1
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(avx2)
 namespace avx512 {
-void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, const std::array<AxisPlan<float>, 3>& plans,
+bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, const std::array<AxisPlan<float>, 3>& plans,
                 bool clip_intermediate, bool planar_out);
 }
 #endif
@@ -70,8 +70,9 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
 }
 
 // Note [fixed-point uint8]: uint8 resampling along H and W (D an identity axis). `planar_out`: `out` is planar
-// (N, C, D, H, W contiguous) while the source and the geometry are channels-last (Note [layout by strides]).
-inline void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
+// (N, C, D, H, W contiguous) while the source and the geometry are channels-last (Note [layout by strides]). False
+// where the plans do not fit fixed point (FixedPlan::fits): nothing is written, and the float engine must run.
+inline bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
                        const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out) {
 #ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
   if (cpu_isa() == CpuIsa::kAvx512) {
@@ -81,7 +82,7 @@ inline void uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& 
     return avx2::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
   }
 #endif
-  baseline::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
+  return baseline::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
 }
 
 }  // namespace torchresample

@@ -1,0 +1,396 @@
+// The W pass of the uint8 engine (Note [fixed-point uint8]): rows of uint8 or int16 pixels resampled along W into
+// int16 rows, four rows at a time. w_pass_fixed_rows, the one the engine calls, takes four rows together or one by
+// one; w_pass_fixed picks by channels: single-element pixels split into periodic runs (w_periodic_fixed, Note
+// [periodic W plans]) and dot products (w_pixels_fixed), RGB and RGBA pixels whole (w_pixels_fixed), other channel
+// counts as weighted sums over the window's pixels. Compiled once per instruction set (Note [cpu isa]).
+#pragma once
+
+#include "../common/attributes.h"
+#include "fixed_point.h"
+#include "periodic.h"
+#include "uint8_sums.h"
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+#include <immintrin.h>
+#endif
+
+#ifndef TORCHRESAMPLE_ISA
+#error "define TORCHRESAMPLE_ISA (the instruction-set namespace) before including uint8_w_pass.h"
+#endif
+
+namespace torchresample {
+namespace TORCHRESAMPLE_ISA {
+
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+// C == 3, 4: the shuffle that puts four taps' pixels (C channels each) as (c tap_a, c tap_b) int16 pairs for madd,
+// taps 0, 1 in the low half and 2, 3 in the high half. uint8 rows: the 16 bytes at the group are broadcast to both
+// halves and widened; int16 rows: the low half is loaded at tap 0 and the high half at tap 2.
+template <int C, typename src_t>
+__m256i pixel_pairs_mask() {
+  alignas(32) int8_t mask[32];
+  for (int half = 0; half < 2; ++half) {
+    for (int c = 0; c < 4; ++c) {
+      int8_t* m = mask + 16 * half + 4 * c;
+      const bool real = c < C;
+      if (std::is_same_v<src_t, uint8_t>) {
+        m[0] = real ? static_cast<int8_t>((2 * half) * C + c) : -1;
+        m[2] = real ? static_cast<int8_t>((2 * half + 1) * C + c) : -1;
+        m[1] = m[3] = -1;
+      } else {
+        for (int b = 0; b < 2; ++b) {
+          m[b] = real ? static_cast<int8_t>(2 * c + b) : -1;
+          m[2 + b] = real ? static_cast<int8_t>(2 * (C + c) + b) : -1;
+        }
+      }
+    }
+  }
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(mask));
+}
+
+template <int C>
+__m256i pixel_pairs(const uint8_t* p, __m256i mask) {
+  return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), mask);
+}
+template <int C>
+__m256i pixel_pairs(const int16_t* p, __m256i mask) {
+  const __m256i px =
+      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * C)), 1);
+  return _mm256_shuffle_epi8(px, mask);
+}
+
+// A pixel's C int16 values from the low elements of px.
+template <int C>
+inline void store_pixel(int16_t* out, __m128i px) {
+  if (C == 4) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), px);
+  } else {
+    const int32_t c01 = _mm_cvtsi128_si32(px);
+    std::memcpy(out, &c01, sizeof(c01));
+    out[2] = static_cast<int16_t>(_mm_extract_epi16(px, 2));
+  }
+}
+
+// The elements past a group's first that pixel_pairs reads.
+template <int C, typename src_t>
+constexpr int64_t pixel_pairs_reach() {
+  return std::is_same_v<src_t, uint8_t> ? 16 : 2 * C + 8;
+}
+#endif
+
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+// C == 3, 4 with AVX-512 (VBMI, VNNI): eight taps of a whole pixel per dpwssd, against four per madd and add in
+// the AVX2 copy. Lane L (128 bits) holds taps 2L, 2L+1 of each channel as int16 pairs, as the AVX2 layout holds
+// taps 0-1 and 2-3; one permute gathers them from the window (vpermb widens bytes, vpermw moves int16) and zeroes
+// RGB's fourth channel. Masked loads read the window only, so no row edge falls back to scalar code.
+template <int C, typename src_t>
+struct PixelPairs512 {
+  static constexpr bool kBytes = std::is_same_v<src_t, uint8_t>;
+  __m512i index;
+  uint64_t keep = 0;  // the permute's zeroing mask: per byte (vpermb) or per int16 (vpermw)
+  PixelPairs512() {
+    alignas(64) int8_t bytes[64];
+    alignas(64) int16_t words[32];
+    for (int e = 0; e < 32; ++e) {
+      const int lane = e / 8, c = (e % 8) / 2, tap = 2 * lane + e % 2;
+      const bool real = c < C;
+      const int from = real ? tap * C + c : 0;
+      words[e] = static_cast<int16_t>(from);
+      bytes[2 * e] = static_cast<int8_t>(from);
+      bytes[2 * e + 1] = 0;
+      keep |= uint64_t(real) << (kBytes ? 2 * e : e);
+    }
+    index = kBytes ? _mm512_load_si512(bytes) : _mm512_load_si512(words);
+  }
+  // The one instance (its index built at first use).
+  static const PixelPairs512& get() {
+    static const PixelPairs512 instance;
+    return instance;
+  }
+  // Taps [0, taps) of the pixels at p, taps <= 8, as int16 pairs.
+  __m512i operator()(const src_t* p, int64_t taps) const {
+    const uint64_t load = (uint64_t(1) << (taps * C)) - 1;
+    if constexpr (kBytes) {
+      const __m512i px = _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(load), p));
+      return _mm512_maskz_permutexvar_epi8(keep, index, px);
+    } else {
+      const __m512i px = _mm512_maskz_loadu_epi16(static_cast<__mmask32>(load), p);
+      return _mm512_maskz_permutexvar_epi16(static_cast<__mmask32>(keep), index, px);
+    }
+  }
+};
+
+// Each lane's (w[2L], w[2L + 1]) pair in all four of its 32-bit elements, for taps [0, taps) of w.
+inline __m512i weight_pairs512(const int16_t* w, int64_t taps) {
+  const __m128i wv = _mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << taps) - 1), w);
+  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+                                  _mm512_castsi128_si512(wv));
+}
+#endif
+
+// The tap step the W pass reads windows in (a plan's taps are padded to it with zero weights): 8 or 16 taps for
+// single-element pixels (dot_fixed), 4 for RGB and RGBA (PixelMadd), 1 otherwise.
+inline int64_t w_tap_step(int64_t channels, int64_t taps) {
+  return channels == 1 ? (taps <= 8 ? 8 : 16) : (channels == 3 || channels == 4 ? 4 : 1);
+}
+
+// One output of R rows of w_pixels_fixed, by the widest step its window allows. Each step returns false where its
+// vector loads would read past the row (zero weights cover what they read beyond the window); the scalar step takes
+// every output.
+struct FixedWindow {
+  int64_t ow;        // the output
+  int64_t start, n;  // its window
+  const int16_t* w;  // its weights, padded with zeros to the plan's tap stride
+};
+
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+// C == 1: a dot product per row over whole steps of 8 or 16 taps (`step`: the plan's tap stride allows it).
+template <int R, typename src_t>
+TORCHRESAMPLE_ALWAYS_INLINE bool dot_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w,
+                                           const FixedWindow& x, int64_t step, const Rounding& r) {
+  const int64_t padded = (x.n + step - 1) & ~(step - 1);
+  if (x.start + padded > in_w) {
+    return false;
+  }
+  __m128i sum[R];
+  if (step == 8) {
+    const __m128i wk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.w));
+    for (int j = 0; j < R; ++j) {
+      sum[j] = _mm_madd_epi16(load8(rows[j] + x.start), wk);
+    }
+  } else {
+    __m256i acc[R];
+    for (int j = 0; j < R; ++j) {
+      acc[j] = _mm256_setzero_si256();
+    }
+    for (int64_t k = 0; k < padded; k += 16) {
+      const __m256i wk = load16(x.w + k);
+      for (int j = 0; j < R; ++j) {
+        acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(load16(rows[j] + x.start + k), wk));
+      }
+    }
+    for (int j = 0; j < R; ++j) {
+      sum[j] = _mm_add_epi32(_mm256_castsi256_si128(acc[j]), _mm256_extracti128_si256(acc[j], 1));
+    }
+  }
+  for (int j = 0; j < R; ++j) {
+    __m128i v = _mm_add_epi32(sum[j], _mm_shuffle_epi32(sum[j], 0x4e));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));
+    dsts[j][x.ow] = static_cast<int16_t>(finish(_mm_cvtsi128_si32(v), r));
+  }
+  return true;
+}
+
+// C == 3, 4 with AVX2: four taps of a whole pixel per madd (pixel_pairs), where the shuffled loads stay in the row.
+template <int R, int C, typename src_t>
+struct PixelMadd {
+  RoundingVec rounding;
+  __m256i shuffle = C == 1 ? _mm256_setzero_si256() : pixel_pairs_mask<C, src_t>();
+  __m256i pair_index = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+  // The rounding half in the first 128-bit lane only: the lanes' sums are added before rounding.
+  __m256i sum_start;
+  explicit PixelMadd(const Rounding& r)
+      : rounding(r), sum_start(_mm256_blend_epi32(rounding.half, _mm256_setzero_si256(), 0xf0)) {}
+
+  TORCHRESAMPLE_ALWAYS_INLINE bool operator()(const src_t* const* rows, int16_t* const* dsts, int64_t in_w,
+                                              const FixedWindow& x) const {
+    const int64_t padded = (x.n + 3) & ~int64_t(3);
+    if ((x.start + padded - 4) * C + pixel_pairs_reach<C, src_t>() > in_w * C) {
+      return false;
+    }
+    __m256i acc[R];
+    const src_t* px[R];
+    for (int j = 0; j < R; ++j) {
+      acc[j] = sum_start;
+      px[j] = rows[j] + x.start * C;
+    }
+    for (int64_t k = 0; k < padded; k += 4) {
+      const __m256i wk = _mm256_permutevar8x32_epi32(
+          _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x.w + k))), pair_index);
+      for (int j = 0; j < R; ++j) {
+        acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(pixel_pairs<C>(px[j] + k * C, shuffle), wk));
+      }
+    }
+    for (int j = 0; j < R; ++j) {
+      // Both halves hold per-channel sums (the low one the rounding half): add them, then round.
+      const __m256i sum = _mm256_add_epi32(acc[j], _mm256_permute2x128_si256(acc[j], acc[j], 0x01));
+      const __m256i v = rounding(sum);
+      store_pixel<C>(dsts[j] + x.ow * C, _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v)));
+    }
+    return true;
+  }
+};
+#endif
+
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+// C == 3, 4 with AVX-512: eight taps of a whole pixel per dpwssd (PixelPairs512, masked loads: every window).
+template <int R, int C, typename src_t>
+struct PixelDpwssd {
+  const PixelPairs512<C, src_t>& gather = PixelPairs512<C, src_t>::get();
+  RoundingVec rounding;
+  __m512i sum_start;  // the rounding half in the first lane only
+  explicit PixelDpwssd(const Rounding& r)
+      : rounding(r), sum_start(_mm512_maskz_mov_epi32(0x000f, _mm512_castsi256_si512(rounding.half))) {}
+
+  TORCHRESAMPLE_ALWAYS_INLINE void operator()(const src_t* const* rows, int16_t* const* dsts,
+                                              const FixedWindow& x) const {
+    __m512i acc[R];
+    const src_t* px[R];
+    for (int j = 0; j < R; ++j) {
+      acc[j] = sum_start;
+      px[j] = rows[j] + x.start * C;
+    }
+    const auto taps_at = [&](int64_t k, int64_t taps) {
+      const __m512i wk = weight_pairs512(x.w + k, taps);
+      for (int j = 0; j < R; ++j) {
+        acc[j] = _mm512_dpwssd_epi32(acc[j], gather(px[j] + k * C, taps), wk);
+      }
+    };
+    int64_t k = 0;
+    for (; k + 8 <= x.n; k += 8) {
+      taps_at(k, 8);
+    }
+    if (k < x.n) {
+      taps_at(k, x.n - k);
+    }
+    for (int j = 0; j < R; ++j) {
+      // The four lanes hold per-channel sums of different taps (and the rounding half): add them, then round.
+      const __m256i half = _mm256_add_epi32(_mm512_castsi512_si256(acc[j]), _mm512_extracti64x4_epi64(acc[j], 1));
+      const __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
+      const __m256i v = rounding(_mm256_castsi128_si256(sum));
+      store_pixel<C>(dsts[j] + x.ow * C, _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v)));
+    }
+  }
+};
+#endif
+
+// Any C, any window: each channel of each row from window_sum.
+template <int R, int C, typename src_t>
+TORCHRESAMPLE_ALWAYS_INLINE void scalar_fixed(const src_t* const* rows, int16_t* const* dsts, const FixedWindow& x,
+                                              const Rounding& r) {
+  for (int j = 0; j < R; ++j) {
+    for (int64_t c = 0; c < C; ++c) {
+      dsts[j][x.ow * C + c] = static_cast<int16_t>(finish(window_sum(rows[j] + x.start * C + c, C, x.w, x.n), r));
+    }
+  }
+}
+
+// The W pass of R source rows (in_w pixels of C channels each) into int16 rows, outputs [ow_begin, ow_end). The R
+// rows share each output's weights and bounds check and give the core R independent sums. C == 1: a dot product per
+// output (dot_fixed); C == 3, 4: a whole pixel per instruction (PixelDpwssd with AVX-512, else PixelMadd); where a
+// vector step does not fit, and in the portable copy, scalar_fixed.
+template <int R, int C, typename src_t>
+void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w, const FixedPlan& fw, int64_t ow_begin,
+                    int64_t ow_end, const Rounding& r) {
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+  const PixelDpwssd<R, C, src_t> pixel_dpwssd(r);
+#elif defined(TORCHRESAMPLE_ISA_AVX2)
+  const PixelMadd<R, C, src_t> pixel_madd(r);
+#endif
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+  const int64_t dot_step = fw.taps % 16 == 0 ? 16 : 8;  // the plan's tap stride: 8 or a multiple of 16
+#endif
+  for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
+    const FixedWindow x{ow, fw.start[ow], fw.count[ow], fw.weight.data() + ow * fw.taps};
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+    if constexpr (C != 1) {
+      pixel_dpwssd(rows, dsts, x);
+      continue;
+    }
+#elif defined(TORCHRESAMPLE_ISA_AVX2)
+    if constexpr (C != 1) {
+      if (pixel_madd(rows, dsts, in_w, x)) {
+        continue;
+      }
+    }
+#endif
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+    if constexpr (C == 1) {
+      if (dot_fixed<R>(rows, dsts, in_w, x, dot_step, r)) {
+        continue;
+      }
+    }
+#endif
+    scalar_fixed<R, C>(rows, dsts, x, r);
+  }
+}
+
+// Note [periodic W plans] in fixed point: periods [i_begin, i_end) of R rows of single-element pixels.
+template <int R, int kPeriod, int kStride, int kTaps, typename src_t>
+void w_periodic_fixed(const src_t* const* rows, int16_t* const* dsts, const FixedPlan& fw, const PeriodicW& per,
+                      int64_t i_begin, int64_t i_end, const Rounding& r) {
+  int32_t w[kPeriod][kTaps];
+  int64_t base[kPeriod];
+  for (int j = 0; j < kPeriod; ++j) {
+    base[j] = fw.start[per.first + j];
+    for (int k = 0; k < kTaps; ++k) {
+      w[j][k] = fw.weight[(per.first + j) * fw.taps + k];
+    }
+  }
+  for (int row = 0; row < R; ++row) {
+    int16_t* __restrict out = dsts[row] + per.first;
+    for (int64_t i = i_begin; i < i_end; ++i) {
+      for (int j = 0; j < kPeriod; ++j) {
+        const src_t* __restrict src = rows[row] + base[j] + kStride * i;
+        int32_t sum = w[j][0] * src[0];
+        for (int k = 1; k < kTaps; ++k) {
+          sum += w[j][k] * src[k];
+        }
+        out[kPeriod * i + j] = static_cast<int16_t>(finish(sum, r));
+      }
+    }
+  }
+}
+
+// `taps`: the float plan's tap count (fw pads it); `per`: its periodic run (single-element pixels only).
+template <int R, typename src_t>
+void w_pass_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w, int64_t C, const FixedPlan& fw,
+                  int64_t taps, const PeriodicW& per, int64_t out_w, const Rounding& r,
+                  std::vector<const src_t*>& pixels) {
+  switch (C) {
+    case 1:
+      return split_periodic(
+          per, 0, out_w, [&](int64_t b, int64_t e) { w_pixels_fixed<R, 1, src_t>(rows, dsts, in_w, fw, b, e, r); },
+          [&](int64_t i_begin, int64_t i_end) {
+            with_periodic_kernel(per, taps, [&](auto period, auto stride, auto k) {
+              w_periodic_fixed<R, decltype(period)::value, decltype(stride)::value, decltype(k)::value>(
+                  rows, dsts, fw, per, i_begin, i_end, r);
+            });
+          });
+    case 3:
+      return w_pixels_fixed<R, 3, src_t>(rows, dsts, in_w, fw, 0, out_w, r);
+    case 4:
+      return w_pixels_fixed<R, 4, src_t>(rows, dsts, in_w, fw, 0, out_w, r);
+    default:
+      for (int j = 0; j < R; ++j) {
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+          const int64_t n = fw.count[ow];
+          for (int64_t k = 0; k < n; ++k) {
+            pixels[k] = rows[j] + (fw.start[ow] + k) * C;
+          }
+          weighted_sum(pixels.data(), fw.weight.data() + ow * fw.taps, n, C, dsts[j] + ow * C, r);
+        }
+      }
+  }
+}
+
+// The W pass of `group` (at most 4) rows: four together, fewer one by one.
+template <typename src_t>
+void w_pass_fixed_rows(const src_t* const* src, int16_t* const* dst, int64_t group, int64_t in_w, int64_t C,
+                       const FixedPlan& fw, int64_t taps, const PeriodicW& per, int64_t out_w, const Rounding& r,
+                       std::vector<const src_t*>& pixels) {
+  if (group == 4) {
+    return w_pass_fixed<4>(src, dst, in_w, C, fw, taps, per, out_w, r, pixels);
+  }
+  for (int64_t j = 0; j < group; ++j) {
+    w_pass_fixed<1>(src + j, dst + j, in_w, C, fw, taps, per, out_w, r, pixels);
+  }
+}
+
+}  // namespace TORCHRESAMPLE_ISA
+}  // namespace torchresample
