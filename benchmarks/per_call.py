@@ -39,7 +39,7 @@ def cases():
         ),
         "resample op (direct) 1x1x2x2 -> 4x4": (
             x,
-            lambda x: tr._ops.resample_op(x, [4, 4], "linear", False, [], False),
+            lambda x: tr._ops.resample_op(x, [4, 4], "linear", False, None, False),
             lambda x: torch.ops.aten.upsample_bilinear2d.default(x, [4, 4], False),
         ),
         "pixel_shuffle 1x4x2x2": (c, lambda x: tr.functional.pixel_shuffle(x, 2), lambda x: F.pixel_shuffle(x, 2)),

@@ -10,17 +10,18 @@ namespace torchresample {
 
 inline void define_ops(torch::Library& m) {
   // `filter`: a name of the filter table (Note [filter table]: nearest, nearest-exact, linear, cubic, area, lanczos,
-  // box, gaussian, mitchell, catmull-rom). `scales`: empty, or one per spatial axis, the caller's scale factor
-  // (<= 0: none), used by the kernels as torch's upsample ops use theirs. `filter_params`: None (or empty) for the
-  // filter's defaults, or one value per parameter of the filter, in the table's order.
+  // box, gaussian, mitchell, catmull-rom). `scales`: None, or the caller's scale factors, one per spatial axis, each
+  // positive, as torch's upsample_*.vec ops take `float[]? scale_factors` (Note [axis scale]).
+  // `filter_params`: None (or empty) for the filter's defaults, or one value per parameter of the filter, in the
+  // table's order.
   m.def(
-      "resample(Tensor input, SymInt[] output_size, str filter, bool align_corners=False, float[] scales=[], "
+      "resample(Tensor input, SymInt[] output_size, str filter, bool align_corners=False, float[]? scales=None, "
       "bool antialias=False, float[]? filter_params=None) -> Tensor");
   // Gradient of `resample` with respect to its input, whose spatial extents are `input_size` (N and C are
   // grad_output's, so that a batch or channel shard runs locally).
   m.def(
       "resample_backward(Tensor grad_output, SymInt[] input_size, str filter, bool align_corners=False, "
-      "float[] scales=[], bool antialias=False, float[]? filter_params=None) -> Tensor");
+      "float[]? scales=None, bool antialias=False, float[]? filter_params=None) -> Tensor");
   // The filter table for TorchScript code (torchresample/_script.py): no tensors, so one kernel for every backend.
   m.def("filter_kind(str filter) -> str", &filter_kind_name);
   m.def("filter_param_values(str filter, Dict(str, float)? params) -> float[]", &filter_param_values);

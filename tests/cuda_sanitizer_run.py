@@ -68,7 +68,7 @@ def resample_calls(target, failures):
         variants = [(False, False), (True, True)] if filter_name in ("linear", "cubic", "lanczos") else [(False, False)]
         for layout, out, (align_corners, antialias) in itertools.product(layouts, OUT_SPATIAL[dim], variants):
             shape = (2, 3, *IN_SPATIAL[dim])
-            args = (list(out), filter_name, align_corners, [], antialias)
+            args = (list(out), filter_name, align_corners, None, antialias)
             x = make(shape, dtype, layout, target.device)
             reference = target.on_cpu(OP.resample, x, *args)
             for _ in range(2):  # fresh plans, then cached ones

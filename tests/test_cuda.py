@@ -58,7 +58,7 @@ def test_wide_windows_3d_all_dtypes(dev, layout):
     x64 = make_input(dev, 3, torch.float64, layout, batch=1, channels=2, spatial=(40, 50, 60))
     for dtype in DTYPES:
         x = (x64 * 40 + 128).clamp(0, 255).to(dtype) if dtype == torch.uint8 else x64.to(dtype)
-        args = ([3, 4, 5], "lanczos", False, [], True)
+        args = ([3, 4, 5], "lanczos", False, None, True)
         assert_matches_cpu(OP.resample(x, *args), dev.host(OP.resample, x, *args), "lanczos", dtype)
 
 
@@ -85,11 +85,11 @@ def test_grid_stride_loops_wrap_past_65535_rows(dev, filter_name, channels):
     layout = "channels_last" if channels > 1 else "contiguous"
     x = make_input(dev, 2, torch.float32, layout, batch=rows // 2, channels=channels, spatial=(1, 3))
     for out in ([2, 1], [2, 3]):
-        args = (out, filter_name, False, [], False)
+        args = (out, filter_name, False, None, False)
         assert_matches_cpu(OP.resample(x, *args), dev.host(OP.resample, x, *args), filter_name, torch.float32)
     grad = make_input(dev, 2, torch.float32, layout, batch=rows // 2, channels=channels, spatial=(2, 1), seed=1)
-    ours = OP.resample_backward(grad, list(x.shape[2:]), filter_name, False, [], False)
-    ref = dev.host(OP.resample_backward, grad, list(x.shape[2:]), filter_name, False, [], False)
+    ours = OP.resample_backward(grad, list(x.shape[2:]), filter_name, False, None, False)
+    ref = dev.host(OP.resample_backward, grad, list(x.shape[2:]), filter_name, False, None, False)
     assert_matches_cpu(ours, ref, filter_name, torch.float32, backward=True)
 
 
@@ -99,7 +99,7 @@ def test_long_rows_wrap_the_row_loop(dev, layout):
     for spatial, out in (((1, 1, 4000), [1, 1, 7001]), ((2, 1, 1), [3, 1, 1])):
         x = make_input(dev, 3, torch.float32, layout, batch=2, channels=300 if spatial[-1] == 1 else 3, spatial=spatial)
         for filter_name in ("nearest", "linear", "lanczos"):
-            args = (out, filter_name, False, [], filter_name == "lanczos")
+            args = (out, filter_name, False, None, filter_name == "lanczos")
             assert_matches_cpu(OP.resample(x, *args), dev.host(OP.resample, x, *args), filter_name, torch.float32)
 
 
@@ -126,7 +126,7 @@ def test_every_pass_grouping_matches_cpu(dev, filter_name, antialias, dtype):
     partitions = list(ordered_partitions([0, 1, 2]))
     assert len(partitions) == 13
     x = make_input(dev, 3, dtype, "channels_last", batch=1, channels=2, spatial=(9, 11, 13))
-    args = ([4, 17, 6], filter_name, False, [], antialias)
+    args = ([4, 17, 6], filter_name, False, None, antialias)
     ref = dev.host(OP.resample, x, *args)
     for partition in partitions:
         with dev.options(force_passes=passes_code(partition)):
@@ -146,7 +146,7 @@ def test_64_bit_index_path_gives_the_same_bits(dev, filter_name, dim):
         if layout == "channels_last" and dim == 1:
             continue
         x = make_input(dev, dim, dtype, layout, channels=5)
-        args = ({1: [37], 2: [37, 6], 3: [15, 4, 20]}[dim], filter_name, False, [], False)
+        args = ({1: [37], 2: [37, 6], 3: [15, 4, 20]}[dim], filter_name, False, None, False)
         narrow = OP.resample(x, *args)
         grad = torch.randn_like(narrow)
         narrow_grad = OP.resample_backward(grad, list(x.shape[2:]), *args[1:])
@@ -158,9 +158,9 @@ def test_64_bit_index_path_gives_the_same_bits(dev, filter_name, dim):
 def test_cached_and_fresh_plans_give_the_same_bits(dev):
     calls = [
         ((2, 3, 17, 23), [34, 46], "cubic", False, [2.0, 2.0], False),
-        ((2, 3, 17, 23), [5, 7], "linear", False, [], True),
-        ((2, 3, 17, 23), [5, 7], "linear", True, [], True),  # the same extents, other flags: another entry
-        ((1, 2, 9, 11, 13), [4, 17, 6], "lanczos", False, [], True),
+        ((2, 3, 17, 23), [5, 7], "linear", False, None, True),
+        ((2, 3, 17, 23), [5, 7], "linear", True, None, True),  # the same extents, other flags: another entry
+        ((1, 2, 9, 11, 13), [4, 17, 6], "lanczos", False, None, True),
         ((2, 3, 9), [20], "nearest", False, [2.3], False),
         ((2, 3, 9), [20], "nearest", False, [2.2], False),  # another scale, the same size
     ]
@@ -184,7 +184,7 @@ def test_plan_cache_under_graph_capture(dev):
     """During capture a cached entry is used; an uncached call uploads inside the capture and caches nothing: the
     replays give the eager results, and so do later eager calls."""
     x = make_input(dev, 2, torch.float32, "contiguous")
-    seen_args, unseen_args = ([30, 11], "linear", True, [], False), ([31, 12], "cubic", False, [], False)
+    seen_args, unseen_args = ([30, 11], "linear", True, None, False), ([31, 12], "cubic", False, None, False)
     if dev.emulated:
         seen = OP.resample(x, *seen_args)
         with dev.options(emulate_capture=1):
@@ -238,8 +238,8 @@ def test_compile_reduce_overhead():
     """CUDA graphs replay exactly what was captured on the capture stream, plans included (cached or not)."""
 
     def f(t):
-        a = OP.resample(t, [40, 24], "cubic", False, [], False)
-        b = OP.resample(t, [5, 6], "lanczos", False, [], True)
+        a = OP.resample(t, [40, 24], "cubic", False, None, False)
+        b = OP.resample(t, [5, 6], "lanczos", False, None, True)
         return a.sum(dim=(2, 3)) + b.mean(dim=(2, 3))
 
     for entries in (256, 0):
@@ -256,7 +256,7 @@ def test_compile_reduce_overhead():
 @cuda_only
 def test_compile_reduce_overhead_backward():
     def f(t):
-        return OP.resample(t, [30, 11], "linear", True, [], False).square().sum()
+        return OP.resample(t, [30, 11], "linear", True, None, False).square().sum()
 
     compiled = torch.compile(f, mode="reduce-overhead")
     for seed in range(3):

@@ -104,12 +104,12 @@ def op_args(dim, sizing, filter_name, align_corners, antialias):
     spatial = IN_SPATIAL[dim]
     kwargs = SIZINGS[sizing][dim]
     if "size" in kwargs:
-        return list(kwargs["size"]), filter_name, bool(align_corners), [], antialias
+        return list(kwargs["size"]), filter_name, bool(align_corners), None, antialias
     scale = kwargs["scale_factor"]
     scale = list(scale) if isinstance(scale, tuple) else [scale] * dim
     out = [int(n * s) for n, s in zip(spatial, scale)]
     if kwargs.get("recompute_scale_factor") or filter_name == "area":
-        scale = []
+        scale = None
     return out, filter_name, bool(align_corners), scale, antialias
 
 
@@ -185,14 +185,14 @@ def test_wide_windows_split_into_passes(device, filter_name):
     """Windows of hundreds of taps per axis (941 -> 10): torch's CUDA antialias refuses these; ours must not."""
     antialias = filter_name != "area"
     x = make_input(device, 2, torch.float32, "contiguous", batch=1, spatial=(941, 941))
-    ours = OP.resample(x, [10, 10], filter_name, False, [], antialias)
-    torch.testing.assert_close(ours.cpu(), device.host(OP.resample, x, [10, 10], filter_name, False, [], antialias))
+    ours = OP.resample(x, [10, 10], filter_name, False, None, antialias)
+    torch.testing.assert_close(ours.cpu(), device.host(OP.resample, x, [10, 10], filter_name, False, None, antialias))
     if filter_name in ("linear", "cubic"):
         mode = mode_name(filter_name, 2)
         torch.testing.assert_close(ours.cpu(), F.interpolate(x.cpu(), size=(10, 10), mode=mode, antialias=True))
     grad = torch.randn_like(ours)
-    g_ours = OP.resample_backward(grad, list(x.shape[2:]), filter_name, False, [], antialias)
-    g_ref = device.host(OP.resample_backward, grad, list(x.shape[2:]), filter_name, False, [], antialias)
+    g_ours = OP.resample_backward(grad, list(x.shape[2:]), filter_name, False, None, antialias)
+    g_ref = device.host(OP.resample_backward, grad, list(x.shape[2:]), filter_name, False, None, antialias)
     torch.testing.assert_close(g_ours.cpu(), g_ref, **cpu_tolerance(torch.float32, backward=True))
 
 
@@ -200,10 +200,10 @@ def test_edge_sizes(device):
     x = make_input(device, 2, torch.float32, "contiguous", spatial=(1, 5))
     for filter_name, (align_corners, aa) in [(f, v) for f in FILTERS for v in variants(f)]:
         for out in ([1, 1], [1, 9], [3, 1], [1, 5]):
-            args = (out, filter_name, bool(align_corners), [], aa)
+            args = (out, filter_name, bool(align_corners), None, aa)
             torch.testing.assert_close(OP.resample(x, *args).cpu(), device.host(OP.resample, x, *args))
     empty = device.put(torch.empty(0, 3, 4, 5))
-    assert OP.resample(empty, [7, 2], "linear", False, [], False).shape == (0, 3, 7, 2)
+    assert OP.resample(empty, [7, 2], "linear", False, None, False).shape == (0, 3, 7, 2)
     empty_grad = device.put(torch.empty(0, 3, 7, 2))
     assert OP.resample_backward(empty_grad, [4, 5], "cubic").shape == (0, 3, 4, 5)
 
@@ -213,7 +213,7 @@ def test_identity_is_a_copy(device):
     x = make_input(device, 2, torch.float32, "channels_last")
     x[0, 0, 0, 0] = -0.0
     for filter_name in ("nearest", "nearest-exact", "linear", "area"):
-        y = OP.resample(x, list(x.shape[2:]), filter_name, False, [], False)
+        y = OP.resample(x, list(x.shape[2:]), filter_name, False, None, False)
         assert torch.equal(y.view(torch.int32), x.view(torch.int32))
 
 
@@ -228,7 +228,7 @@ def test_backward_is_deterministic(device, filter_name, dtype):
     order of blocks and threads), and no error in deterministic mode."""
     x = make_input(device, 2, dtype, "channels_last", batch=4, channels=8, spatial=(61, 47))
     for out, (align_corners, aa) in itertools.product([[150, 200], [13, 9]], variants(filter_name)):
-        args = (filter_name, bool(align_corners), [], aa)
+        args = (filter_name, bool(align_corners), None, aa)
         grad = make_input(device, 2, dtype, "channels_last", batch=4, channels=8, spatial=out, seed=1)
         first = OP.resample_backward(grad, list(x.shape[2:]), *args)
         assert torch.equal(first, OP.resample_backward(grad, list(x.shape[2:]), *args))

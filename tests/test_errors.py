@@ -173,7 +173,12 @@ BAD_OP_CALLS = [
     ("zero_size", lambda: resample(x(1, 2, 4), [0], "lanczos"), RuntimeError, "greater than 0"),
     ("empty_spatial", lambda: resample(x(1, 2, 0, 4), [3, 3], "area"), RuntimeError, "greater than"),
     ("empty_channels", lambda: resample(x(2, 0, 4, 4), [3, 3], "nearest"), RuntimeError, "Non-empty"),
-    ("antialias_nearest", lambda: resample(x(1, 2, 4, 4), [3, 3], "nearest", False, [], True), ValueError, "antialias"),
+    (
+        "antialias_nearest",
+        lambda: resample(x(1, 2, 4, 4), [3, 3], "nearest", False, None, True),
+        ValueError,
+        "antialias",
+    ),
     ("int32", lambda: resample(x(1, 2, 4, 4, dtype=torch.int32), [3, 3], "nearest"), NotImplementedError, "Int"),
     ("overflowing_size", lambda: resample(x(1, 2, 4, 4), [2**40, 2**40], "nearest"), RuntimeError, "overflow"),
     ("backward_rank", lambda: resample_backward(x(1, 2, 3, 3), [4], "linear"), RuntimeError, "spatial extents"),

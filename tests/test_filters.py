@@ -241,11 +241,12 @@ def test_opcheck(name):
     x = torch.randn(1, 2, 6, 7, requires_grad=True)
     for antialias in (False, True):
         torch.library.opcheck(
-            torch.ops.torchresample.resample.default, (x, [11, 3], mode_of(name), False, [], antialias, params)
+            torch.ops.torchresample.resample.default, (x, [11, 3], mode_of(name), False, None, antialias, params)
         )
         g = torch.randn(1, 2, 11, 3)
         torch.library.opcheck(
-            torch.ops.torchresample.resample_backward.default, (g, [6, 7], mode_of(name), False, [], antialias, params)
+            torch.ops.torchresample.resample_backward.default,
+            (g, [6, 7], mode_of(name), False, None, antialias, params),
         )
 
 
@@ -358,13 +359,13 @@ def test_the_op_checks_its_parameter_list():
     x = torch.randn(1, 1, 6, 6)
     op = torch.ops.torchresample.resample.default
     with pytest.raises(ValueError, match="one value per parameter"):
-        op(x, [3, 3], "mitchell", False, [], False, [0.5])
+        op(x, [3, 3], "mitchell", False, None, False, [0.5])
     with pytest.raises(ValueError, match="takes no parameters"):
-        op(x, [3, 3], "box", False, [], False, [1.0])
+        op(x, [3, 3], "box", False, None, False, [1.0])
     with pytest.raises(ValueError, match="unknown filter 'sinc'; expected one of nearest, nearest-exact"):
-        op(x, [3, 3], "sinc", False, [], False)
+        op(x, [3, 3], "sinc", False, None, False)
     with pytest.raises(ValueError, match="antialias is not defined for the area filter"):
-        op(x, [3, 3], "area", False, [], True)
+        op(x, [3, 3], "area", False, None, True)
 
 
 def test_compile_takes_the_parameters():

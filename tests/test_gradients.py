@@ -114,7 +114,7 @@ def test_single_tap_planes_give_the_row_path_bits(dtype, filt, align_corners, si
     ac = align_corners if filt == "linear" else False
 
     def backward(g):
-        return torch.ops.torchresample.resample_backward(g, size, filt, ac, [], False)
+        return torch.ops.torchresample.resample_backward(g, size, filt, ac, None, False)
 
     planes = backward(grad)
     alone = torch.cat([backward(grad.flatten(0, 1)[i : i + 1].unflatten(0, (1, 1))) for i in range(12)]).view_as(planes)

@@ -114,8 +114,8 @@ def check_family(
             strides = torch_format_strides(view, size) if torch_strides else None
             for filt, aa in MODES:
                 what = f"{family} {rank}-D {dtype} {filt} aa={aa} -> {size}"
-                ours = ops.resample(put(view), size, filt, False, [], aa)
-                if not torch.equal(ours, ops.resample(put(base), size, filt, False, [], aa)):
+                ours = ops.resample(put(view), size, filt, False, None, aa)
+                if not torch.equal(ours, ops.resample(put(base), size, filt, False, None, aa)):
                     failures.append(f"forward {what}: bits differ from the canonical layout")
                 if strides is not None and ours.stride() != strides:
                     failures.append(f"forward {what}: strides {ours.stride()}, torch's {strides}")
@@ -123,8 +123,8 @@ def check_family(
                     # The backward's source is the gradient: the same family, with the output's extents.
                     grad = family_view(family, tuple(size), dtype, device)
                     grad_base = canonical(grad, family, view.numel())
-                    g = ops.resample_backward(put(grad), in_spatial, filt, False, [], aa)
-                    if not torch.equal(g, ops.resample_backward(put(grad_base), in_spatial, filt, False, [], aa)):
+                    g = ops.resample_backward(put(grad), in_spatial, filt, False, None, aa)
+                    if not torch.equal(g, ops.resample_backward(put(grad_base), in_spatial, filt, False, None, aa)):
                         failures.append(f"backward {what}: bits differ from the canonical layout")
                     if strides is not None and g.stride() != torch_format_strides(grad, in_spatial):
                         failures.append(f"backward {what}: strides differ from torch's")
@@ -144,10 +144,10 @@ def test_an_image_buffer_view_is_read_in_place():
     hwc = torch.randint(0, 256, (120, 160, 3), dtype=torch.uint8)
     view = hwc.permute(2, 0, 1).unsqueeze(0)
     assert view.is_contiguous(memory_format=torch.channels_last) and view.stride(0) == 3
-    ours = torch.ops.torchresample.resample(view, [24, 24], "linear", False, [], True)
+    ours = torch.ops.torchresample.resample(view, [24, 24], "linear", False, None, True)
     theirs = F.interpolate(view, size=(24, 24), mode="bilinear", antialias=True)
     assert ours.is_contiguous() and ours.stride() == theirs.stride()
     assert (ours.int() - theirs.int()).abs().max() <= 1
     fresh = torch.empty_like(view, memory_format=torch.channels_last).copy_(view)
     assert fresh.stride(0) == 120 * 160 * 3
-    assert torch.equal(ours, torch.ops.torchresample.resample(fresh, [24, 24], "linear", False, [], True))
+    assert torch.equal(ours, torch.ops.torchresample.resample(fresh, [24, 24], "linear", False, None, True))

@@ -162,27 +162,27 @@ def test_cpu_plan_cache_keys_everything_that_decides_the_plans():
             lambda: aten.upsample_bilinear2d(xf, [5, 5], False, 0.4, 0.45),
         ),
         "no scale": (
-            lambda: resample(xf, [5, 5], "linear", False, [], False),
+            lambda: resample(xf, [5, 5], "linear", False, None, False),
             lambda: F.interpolate(xf, size=[5, 5], mode="bilinear"),
         ),
         "align_corners": (
-            lambda: resample(xf, [5, 5], "linear", True, [], False),
+            lambda: resample(xf, [5, 5], "linear", True, None, False),
             lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", align_corners=True),
         ),
         "antialias": (
-            lambda: resample(xf, [5, 5], "linear", False, [], True),
+            lambda: resample(xf, [5, 5], "linear", False, None, True),
             lambda: F.interpolate(xf, size=[5, 5], mode="bilinear", antialias=True),
         ),
         "cubic": (
-            lambda: resample(xf, [5, 5], "cubic", False, [], False),
+            lambda: resample(xf, [5, 5], "cubic", False, None, False),
             lambda: F.interpolate(xf, size=[5, 5], mode="bicubic"),
         ),
         "double": (
-            lambda: resample(x, [5, 5], "linear", False, [], False),
+            lambda: resample(x, [5, 5], "linear", False, None, False),
             lambda: F.interpolate(x, size=[5, 5], mode="bilinear"),
         ),
         "backward": (
-            lambda: torch.ops.torchresample.resample_backward(grad, [10, 10], "linear", False, [], False),
+            lambda: torch.ops.torchresample.resample_backward(grad, [10, 10], "linear", False, None, False),
             lambda: aten.upsample_bilinear2d_backward(grad, [5, 5], [2, 4, 10, 10], False),
         ),
         "nearest": (

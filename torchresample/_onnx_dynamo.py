@@ -38,7 +38,7 @@ def resample(
     output_size: Sequence[INT64],
     filter: str,
     align_corners: bool = False,
-    scales: Sequence[float] = (),
+    scales: Optional[Sequence[float]] = None,
     antialias: bool = False,
     filter_params: Optional[Sequence[float]] = None,
 ) -> TTensor:

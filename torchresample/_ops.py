@@ -75,7 +75,7 @@ def _empty_like_format(like: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 @torch.library.register_fake("torchresample::resample")
-def _resample_fake(input, output_size, filter, align_corners=False, scales=(), antialias=False, filter_params=None):
+def _resample_fake(input, output_size, filter, align_corners=False, scales=None, antialias=False, filter_params=None):
     torch._check(3 <= input.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D input, got {input.dim()}-D")
     torch._check(len(output_size) == input.dim() - 2, lambda: "output_size must have one entry per spatial axis")
     return _empty_like_format(input, [*input.shape[:2], *output_size])
@@ -83,7 +83,7 @@ def _resample_fake(input, output_size, filter, align_corners=False, scales=(), a
 
 @torch.library.register_fake("torchresample::resample_backward")
 def _resample_backward_fake(
-    grad_output, input_size, filter, align_corners=False, scales=(), antialias=False, filter_params=None
+    grad_output, input_size, filter, align_corners=False, scales=None, antialias=False, filter_params=None
 ):
     torch._check(
         3 <= grad_output.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D grad_output, got {grad_output.dim()}-D"
@@ -228,7 +228,7 @@ def _unfold(y: Tensor, batch_size: int) -> Tuple[Tensor, int]:
 
 @torch.library.register_vmap("torchresample::resample")
 def _resample_vmap(
-    info, in_dims, input, output_size, filter, align_corners=False, scales=(), antialias=False, filter_params=None
+    info, in_dims, input, output_size, filter, align_corners=False, scales=None, antialias=False, filter_params=None
 ):
     y = resample_op(
         _fold(input, in_dims[0], info.batch_size), output_size, filter, align_corners, scales, antialias, filter_params
@@ -238,7 +238,15 @@ def _resample_vmap(
 
 @torch.library.register_vmap("torchresample::resample_backward")
 def _resample_backward_vmap(
-    info, in_dims, grad_output, input_size, filter, align_corners=False, scales=(), antialias=False, filter_params=None
+    info,
+    in_dims,
+    grad_output,
+    input_size,
+    filter,
+    align_corners=False,
+    scales=None,
+    antialias=False,
+    filter_params=None,
 ):
     y = torch.ops.torchresample.resample_backward.default(
         _fold(grad_output, in_dims[0], info.batch_size),

@@ -77,7 +77,7 @@ def interpolate(
         )
     params = torch.ops.torchresample.filter_param_values(filter, filter_params)
     output_size: List[int] = []
-    scales: List[float] = []
+    scales: Optional[List[float]] = None
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
@@ -210,7 +210,7 @@ def resample_scaled_1d(
     factors: List[float],
     filter: str,
     align_corners: bool,
-    scales: List[float],
+    scales: Optional[List[float]],
     antialias: bool,
     filter_params: List[float],
 ) -> Tensor:
@@ -223,7 +223,7 @@ def resample_scaled_2d(
     factors: List[float],
     filter: str,
     align_corners: bool,
-    scales: List[float],
+    scales: Optional[List[float]],
     antialias: bool,
     filter_params: List[float],
 ) -> Tensor:
@@ -236,7 +236,7 @@ def resample_scaled_3d(
     factors: List[float],
     filter: str,
     align_corners: bool,
-    scales: List[float],
+    scales: Optional[List[float]],
     antialias: bool,
     filter_params: List[float],
 ) -> Tensor:

@@ -283,9 +283,9 @@ def interpolate(
     return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias))
 
 
-def _scales_of(scale_factors: Optional[Sequence]) -> List[float]:
-    """The op's scales argument: the scale factors the kernels use, or none."""
-    return [float(s) for s in scale_factors] if scale_factors is not None else []
+def _scales_of(scale_factors: Optional[Sequence]) -> Optional[List[float]]:
+    """The op's scales argument: the scale factors the kernels use (one per spatial axis), or None."""
+    return [float(s) for s in scale_factors] if scale_factors is not None else None
 
 
 def _raise_rank_error(ndim: int, mode: str, tied_rank: Optional[int]) -> None:

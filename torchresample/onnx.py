@@ -140,7 +140,7 @@ def _reference(
     output_size: List[int],
     filter: str,
     align_corners: bool,
-    scales: List[float],
+    scales: Optional[Sequence[float]],
     antialias: bool,
     filter_params: Sequence[float] = (),
 ) -> torch.Tensor:
@@ -163,13 +163,13 @@ def _axis_matrix(
     """The (in, out) matrix of one axis: row i is our op's response to a unit impulse at input i."""
     impulses = torch.eye(n_in, dtype=torch.float64).unsqueeze(1)
     rows = _reference(
-        impulses, [n_out], filter, align_corners, [] if scale is None else [scale], antialias, filter_params
+        impulses, [n_out], filter, align_corners, None if scale is None else [scale], antialias, filter_params
     )
     return rows[:, 0, :].numpy()
 
 
 def _nearest_indices(
-    in_sizes: List[int], out_sizes: List[int], dtype: torch.dtype, filter: str, scales: List[float]
+    in_sizes: List[int], out_sizes: List[int], dtype: torch.dtype, filter: str, scales: Optional[Sequence[float]]
 ) -> List[np.ndarray]:
     """Per axis, the source index of every output position, read off our kernel on an index probe of the input's
     spatial shape (the index rule depends on the whole call, Note [nearest index])."""
@@ -276,7 +276,7 @@ def lower_resample(
     output_size: Sequence[Any],
     filter: str,
     align_corners: bool,
-    scales: Sequence[float],
+    scales: Optional[Sequence[float]],
     antialias: bool,
     filter_params: Optional[Sequence[float]] = None,
 ) -> Any:
@@ -286,14 +286,14 @@ def lower_resample(
     k = len(out_sizes)
     in_sizes = b.sizes(x, k + 2)[2:]
     dtype = b.dtype(x)
-    axis_scales: List[Optional[float]] = [s if s > 0 else None for s in scales] if scales else [None] * k
+    axis_scales: List[Optional[float]] = [float(s) for s in scales] if scales is not None else [None] * k
     static = all(isinstance(n, int) for n in in_sizes) and all(isinstance(n, int) for n in out_sizes)
 
     if filter in ("nearest", "nearest-exact"):
         if not static:
             return _nearest_dynamic(b, x, out_sizes, dtype, filter == "nearest-exact", axis_scales)
         y = x
-        for d, idx in enumerate(_nearest_indices(in_sizes, out_sizes, dtype, filter, list(scales))):
+        for d, idx in enumerate(_nearest_indices(in_sizes, out_sizes, dtype, filter, scales)):
             if not (in_sizes[d] == out_sizes[d] and np.array_equal(idx, np.arange(out_sizes[d]))):
                 y = b.op("Gather", y, b.const(idx), axis=2 + d)
         return y
@@ -557,7 +557,7 @@ def _register_torchscript() -> None:
             _output_size(g, input, output_size),
             symbolic_helper._parse_arg(filter, "s"),
             symbolic_helper._parse_arg(align_corners, "b"),
-            symbolic_helper._parse_arg(scales, "fs"),
+            None if symbolic_helper._is_none(scales) else symbolic_helper._parse_arg(scales, "fs"),
             symbolic_helper._parse_arg(antialias, "b"),
             [] if symbolic_helper._is_none(filter_params) else symbolic_helper._parse_arg(filter_params, "fs"),
         )

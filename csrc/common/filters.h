@@ -51,26 +51,27 @@ struct FilterParam {
 using FilterParams = std::array<double, kMaxFilterParams>;
 
 // Note [axis scale]
-// Input pixels per output pixel, as torch's area_pixel_compute_scale: (in-1)/(out-1) with align_corners
-// (0 when out == 1); otherwise 1/scale_factor when the caller passed a positive scale (computed in double,
-// then rounded to T), else in/out.
+// Two numbers go by "scale" in torch: the caller's scale factor (output pixels per input pixel; here scale_factor,
+// 0 when the caller gave none) and the kernels' scale, input pixels per output pixel (here in_per_out), which is
+// torch's area_pixel_compute_scale: (in-1)/(out-1) with align_corners (0 when out == 1); otherwise 1/scale_factor
+// when the caller gave one (computed in double, then rounded to T), else in/out.
 template <typename T>
-inline T axis_scale(int64_t in, int64_t out, bool align_corners, double scale_arg) {
+inline T in_per_out(int64_t in, int64_t out, bool align_corners, double scale_factor) {
   if (align_corners) {
     return out > 1 ? static_cast<T>(in - 1) / static_cast<T>(out - 1) : T(0);
   }
-  return scale_arg > 0 ? static_cast<T>(1.0 / scale_arg) : static_cast<T>(in) / static_cast<T>(out);
+  return scale_factor > 0 ? static_cast<T>(1.0 / scale_factor) : static_cast<T>(in) / static_cast<T>(out);
 }
 
 // Note [source index]
-// Continuous input coordinate of output o (pixel centres at integers): scale*o with align_corners, else
-// scale*(o+0.5)-0.5, clamped at 0 for linear but not for cubic (torch's area_pixel_compute_source_index).
+// Continuous input coordinate of output o (pixel centres at integers): in_per_out*o with align_corners, else
+// in_per_out*(o+0.5)-0.5, clamped at 0 for linear but not for cubic (torch's area_pixel_compute_source_index).
 template <typename T>
-inline T source_index(T scale, int64_t o, bool align_corners, bool clamp_negative) {
+inline T source_index(T in_per_out, int64_t o, bool align_corners, bool clamp_negative) {
   if (align_corners) {
-    return scale * static_cast<T>(o);
+    return in_per_out * static_cast<T>(o);
   }
-  const T src = scale * (static_cast<T>(o) + T(0.5)) - T(0.5);
+  const T src = in_per_out * (static_cast<T>(o) + T(0.5)) - T(0.5);
   return (clamp_negative && src < T(0)) ? T(0) : src;
 }
 
@@ -101,7 +102,7 @@ struct NearestRule {
 // `T` is the opmath type of kSeparable. Plans are built on the host, where the unfused path must not be
 // contracted into a fused multiply-add by our own compiler: the baseline x86-64 flags of the glue have no FMA.
 template <typename T>
-inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, double scale_arg, NearestRule rule) {
+inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, double scale_factor, NearestRule rule) {
   int64_t i = 0;
   switch (rule.kernel) {
     case NearestKernel::kIndexed: {
@@ -111,13 +112,13 @@ inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, do
       if (!exact && out == 2 * in) {
         return o >> 1;
       }
-      const float s = axis_scale<float>(in, out, false, scale_arg);
+      const float s = in_per_out<float>(in, out, false, scale_factor);
       i = static_cast<int64_t>(exact ? floorf(static_cast<float>((static_cast<double>(o) + 0.5) * s))
                                      : floorf(static_cast<float>(o) * s));
       break;
     }
     case NearestKernel::kSeparable: {
-      const T s = axis_scale<T>(in, out, false, scale_arg);
+      const T s = in_per_out<T>(in, out, false, scale_factor);
       if (!exact) {
         i = static_cast<int64_t>(floorf(static_cast<float>(s * static_cast<T>(o))));
         break;
@@ -129,7 +130,7 @@ inline int64_t nearest_source(bool exact, int64_t o, int64_t in, int64_t out, do
       break;
     }
     case NearestKernel::kCuda: {
-      const float s = axis_scale<float>(in, out, false, scale_arg);
+      const float s = in_per_out<float>(in, out, false, scale_factor);
       i = static_cast<int64_t>(floorf((static_cast<float>(o) + (exact ? 0.5f : 0.0f)) * s));
       break;
     }
@@ -146,12 +147,12 @@ struct AxisFilter {
   bool align_corners;
   int64_t in;
   int64_t out;
-  double scale_arg;     // the caller's scale factor, <= 0 when none
+  double scale_factor;  // the caller's scale factor (Note [axis scale]), 0 when none
   NearestRule nearest;  // Note [nearest index]
   T params[kMaxFilterParams];
-  T scale;
-  T support;   // window half-width in input pixels (windowed)
-  T invscale;  // filter units per input pixel (windowed)
+  T in_per_out;       // input pixels per output pixel (Note [axis scale])
+  T support;          // window half-width in input pixels (windowed)
+  T to_filter_units;  // filter units per input pixel (windowed): 1, or 1 / in_per_out on an antialiased downscale
   int64_t max_taps;
 };
 
@@ -210,7 +211,7 @@ struct NearestFilter {
   static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
     count = 1;
     w[0] = T(1);
-    return nearest_source<T>(f.filter == Filter::NearestExact, o, f.in, f.out, f.scale_arg, f.nearest);
+    return nearest_source<T>(f.filter == Filter::NearestExact, o, f.in, f.out, f.scale_factor, f.nearest);
   }
 };
 
@@ -239,7 +240,7 @@ struct LinearFilter {
       w[0] = T(1);
       return o;
     }
-    const T real = source_index<T>(f.scale, o, f.align_corners, true);
+    const T real = source_index<T>(f.in_per_out, o, f.align_corners, true);
     int64_t i0 = static_cast<int64_t>(std::floor(real));
     i0 = i0 < in - 1 ? i0 : in - 1;
     T lambda = real - static_cast<T>(i0);
@@ -273,7 +274,7 @@ struct CubicFilter {
   static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
     // Note [cubic taps]: taps i0-1 .. i0+2, Keys a = -0.75, indices clamped to the edge, not renormalised.
     const int64_t in = f.in;
-    const T real = source_index<T>(f.scale, o, f.align_corners, false);
+    const T real = source_index<T>(f.in_per_out, o, f.align_corners, false);
     const T fl = std::floor(real);
     const int64_t i0 = static_cast<int64_t>(fl);
     const T t = real - fl;
@@ -472,7 +473,7 @@ inline const char* resolve_filter_params(Filter f, const double* given, size_t n
 
 template <typename T>
 inline AxisFilter<T> make_axis_filter(Filter filter, const FilterParams& params, bool antialias, bool align_corners,
-                                      int64_t in, int64_t out, double scale_arg, NearestRule nearest = {}) {
+                                      int64_t in, int64_t out, double scale_factor, NearestRule nearest = {}) {
   AxisFilter<T> f;
   f.nearest = nearest;
   f.filter = filter;
@@ -481,19 +482,19 @@ inline AxisFilter<T> make_axis_filter(Filter filter, const FilterParams& params,
   f.align_corners = align_corners;
   f.in = in;
   f.out = out;
-  f.scale_arg = scale_arg;
+  f.scale_factor = scale_factor;
   for (int k = 0; k < kMaxFilterParams; ++k) {
     f.params[k] = static_cast<T>(params[k]);
   }
-  f.scale = axis_scale<T>(in, out, align_corners, scale_arg);
+  f.in_per_out = in_per_out<T>(in, out, align_corners, scale_factor);
   f.support = T(0);
-  f.invscale = T(1);
+  f.to_filter_units = T(1);
   if (f.windowed) {
     // Note [antialias window]: the support widens with the downscale factor (torch, Pillow).
-    const bool widen = antialias && f.scale >= T(1);
+    const bool widen = antialias && f.in_per_out >= T(1);
     const double radius = with_filter(filter, [&](auto F) { return decltype(F)::radius(params.data()); });
-    f.support = static_cast<T>(radius) * (widen ? f.scale : T(1));
-    f.invscale = widen ? T(1) / f.scale : T(1);
+    f.support = static_cast<T>(radius) * (widen ? f.in_per_out : T(1));
+    f.to_filter_units = widen ? T(1) / f.in_per_out : T(1);
     f.max_taps = static_cast<int64_t>(std::ceil(static_cast<double>(f.support))) * 2 + 1;
     return f;
   }
@@ -515,13 +516,13 @@ inline AxisFilter<T> make_axis_filter(Filter filter, const FilterParams& params,
 
 // Note [antialias window]: the normalised window of filter Row around output o's centre, in continuous coordinates
 // (pixel i covers [i, i+1)). Taps outside the input are dropped and the rest renormalised. Antialias follows torch
-// exactly (align_corners only changes the scale); without it the centre is the source index of Note [source index],
+// exactly (align_corners only changes in_per_out); without it the centre is the source index of Note [source index],
 // so that align_corners means what it means for the other interpolators.
 template <typename Row, typename T>
 inline int64_t window_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
   const int64_t in = f.in;
-  const T center = f.antialias ? f.scale * (static_cast<T>(o) + T(0.5))
-                               : source_index<T>(f.scale, o, f.align_corners, false) + T(0.5);
+  const T center = f.antialias ? f.in_per_out * (static_cast<T>(o) + T(0.5))
+                               : source_index<T>(f.in_per_out, o, f.align_corners, false) + T(0.5);
   int64_t xmin = static_cast<int64_t>(center - f.support + T(0.5));
   xmin = xmin > 0 ? xmin : 0;
   int64_t xmax = static_cast<int64_t>(center + f.support + T(0.5));
@@ -531,7 +532,7 @@ inline int64_t window_taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& cou
   n = n > 1 ? n : 1;
   T total = T(0);
   for (int64_t j = 0; j < n; ++j) {
-    const T wj = Row::template weight<T>((static_cast<T>(j + xmin) - center + T(0.5)) * f.invscale, f.params);
+    const T wj = Row::template weight<T>((static_cast<T>(j + xmin) - center + T(0.5)) * f.to_filter_units, f.params);
     w[j] = wj;
     total += wj;
   }

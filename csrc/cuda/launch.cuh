@@ -1,9 +1,11 @@
-// Launch shape and grid-stride loop shared by the element-wise CUDA kernels (max_unpool, pixel_shuffle).
+// What every CUDA kernel launch of the ops shares: the block size, the grid of the grid-stride loops, and the choice
+// of 32-bit indices. The runtime itself (launch, streams, guards) is device_runtime.cuh.
 #pragma once
 
 #include "device_runtime.cuh"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 
 namespace torchresample {
@@ -21,5 +23,11 @@ inline unsigned int blocks_for(int64_t n) {
 __device__ inline int64_t grid_first() { return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
 
 __device__ inline int64_t grid_step() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
+
+// Whether a launch whose every index (element, offset, row) is at most `largest` may compute them in 32 bits, where
+// divisions are cheap; the force_wide_indices option (Note [cuda options]) sends tests down the 64-bit paths.
+inline bool narrow_indices(int64_t largest) {
+  return largest <= INT_MAX && cuda_options().force_wide_indices.load() == 0;
+}
 
 }  // namespace torchresample

@@ -8,7 +8,7 @@
 #include <ATen/ops/full.h>
 #include <torch/library.h>
 
-#include <climits>
+#include <algorithm>
 
 namespace torchresample {
 namespace {
@@ -82,9 +82,8 @@ __global__ void unpool_gather(const T* __restrict__ grad_out, const int64_t* __r
 }
 
 // 32-bit positions (cheap divisions, half the winner scratch) when every dense offset of input and output fits.
-bool fits_int32(const UnpoolCall& call) {
-  return call.indices.numel() <= INT_MAX && call.output.numel() <= INT_MAX &&
-         cuda_options().force_wide_indices.load() == 0;
+bool narrow_positions(const UnpoolCall& call) {
+  return narrow_indices(std::max(call.indices.numel(), call.output.numel()));
 }
 
 // The slot for the kernels' report_invalid when indices are checked synchronously, else an undefined tensor (the
@@ -103,16 +102,6 @@ void check_slot(const UnpoolCall& call, const at::Tensor& slot) {
   if (slot.defined()) {
     check_invalid_position(call, slot.item<int64_t>());
   }
-}
-
-template <typename T>
-const T* raw(const at::Tensor& t) {
-  return static_cast<const T*>(t.const_data_ptr());
-}
-
-template <typename T>
-T* raw_mut(at::Tensor& t) {
-  return static_cast<T*>(t.mutable_data_ptr());
 }
 
 template <typename index_t>
@@ -143,15 +132,14 @@ void unpool_backward_launch(UnpoolCall& call, const at::Tensor& slot, device::St
 }
 
 at::Tensor max_unpool_cuda(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {
-  // The glue checks the devices and allocates on the inputs' device; the guard covers the scratch and launches.
+  const device::DeviceGuard guard(self.device());
   UnpoolCall call = prepare_max_unpool(self, indices, output_size);
   if (call.done) {
     return call.output;
   }
-  const device::DeviceGuard guard(call.output.device());
   const device::Stream stream = device::current_stream();
   const at::Tensor slot = invalid_slot(call);
-  if (fits_int32(call)) {
+  if (narrow_positions(call)) {
     unpool_launch<int32_t>(call, slot, stream);
   } else {
     unpool_launch<int64_t>(call, slot, stream);
@@ -161,14 +149,14 @@ at::Tensor max_unpool_cuda(const at::Tensor& self, const at::Tensor& indices, at
 }
 
 at::Tensor max_unpool_backward_cuda(const at::Tensor& grad_output, const at::Tensor& indices) {
+  const device::DeviceGuard guard(grad_output.device());
   UnpoolCall call = prepare_max_unpool_backward(grad_output, indices);
   if (call.done) {
     return call.output;
   }
-  const device::DeviceGuard guard(call.output.device());
   const device::Stream stream = device::current_stream();
   const at::Tensor slot = invalid_slot(call);
-  if (fits_int32(call)) {
+  if (narrow_positions(call)) {
     unpool_backward_launch<int32_t>(call, slot, stream);
   } else {
     unpool_backward_launch<int64_t>(call, slot, stream);

@@ -6,7 +6,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/library.h>
 
-#include <climits>
+#include <algorithm>
 
 namespace torchresample {
 namespace {
@@ -21,22 +21,18 @@ __global__ void permuted_copy(const T* __restrict__ src, T* __restrict__ dst, Pe
 }
 
 at::Tensor shuffle_cuda(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {
+  const device::DeviceGuard guard(self.device());
   ShuffleCall call = prepare_pixel_shuffle(self, factor, spatial_dims, unshuffle);
   const int64_t total = call.output.numel();
   if (total == 0) {
     return call.output;
   }
-  const device::DeviceGuard guard(call.output.device());
   const device::Stream stream = device::current_stream();
-  // 32-bit offsets (cheap divisions) when every destination and source offset fits.
-  const bool narrow =
-      total <= INT_MAX && max_source_offset(call.copy) <= INT_MAX && cuda_options().force_wide_indices.load() == 0;
+  const bool narrow = narrow_indices(std::max(total, max_source_offset(call.copy)));
   dispatch_by_width(self.element_size(), unshuffle ? "pixel_unshuffle" : "pixel_shuffle", [&](auto zero) {
     using T = decltype(zero);
-    const T* src = static_cast<const T*>(call.source.const_data_ptr());
-    T* dst = static_cast<T*>(call.output.mutable_data_ptr());
     device::launch(narrow ? &permuted_copy<T, int32_t> : &permuted_copy<T, int64_t>, blocks_for(total),
-                   kThreadsPerBlock, stream, src, dst, call.copy, total);
+                   kThreadsPerBlock, stream, raw<T>(call.source), raw_mut<T>(call.output), call.copy, total);
   });
   return call.output;
 }

@@ -3,7 +3,7 @@
 #include "../glue/resample_glue.h"
 #include "../common/store.h"
 #include "device_plans.cuh"
-#include "device_runtime.cuh"
+#include "launch.cuh"
 #include "pass_planner.h"
 
 #include <ATen/Dispatch.h>
@@ -18,8 +18,6 @@
 
 namespace torchresample {
 namespace {
-
-constexpr int kThreads = 256;
 
 template <typename acc_t>
 struct Window {
@@ -60,22 +58,21 @@ Divisor make_divisor(int64_t d) {
 }
 
 // Extents of one launch in the canonical layout [batch, D, H, W, channels] (Note [canonical layout]), with the
-// divisors that split its output indices. `small`: every output index of the launch is below 2^31 (and the
-// force_wide_indices test switch is off, Note [cuda options]).
+// divisors that split its output indices. `narrow`: the rows and row elements of the launch are numbered in 32 bits
+// (narrow_indices).
 struct Extents {
   int64_t batch;
   int64_t channels;
   int64_t in[3];
   int64_t out[3];
   Divisor by_d, by_h, by_c;
-  bool small;
+  bool narrow;
 };
 
 Extents make_extents(int64_t batch, int64_t channels, const std::array<int64_t, 3>& in,
                      const std::array<int64_t, 3>& out) {
   const int64_t rows = batch * out[0] * out[1];
   const int64_t row = out[2] * channels;
-  const int64_t limit = int64_t{1} << 31;
   return {batch,
           channels,
           {in[0], in[1], in[2]},
@@ -83,11 +80,11 @@ Extents make_extents(int64_t batch, int64_t channels, const std::array<int64_t, 
           make_divisor(out[0]),
           make_divisor(out[1]),
           make_divisor(channels),
-          rows < limit && row < limit && cuda_options().force_wide_indices.load() == 0};
+          narrow_indices(std::max(rows, row))};
 }
 
-__device__ __forceinline__ int64_t divide(int64_t n, const Divisor& v, bool small) {
-  if (small) {
+__device__ __forceinline__ int64_t divide(int64_t n, const Divisor& v, bool narrow) {
+  if (narrow) {
     const uint32_t n32 = static_cast<uint32_t>(n);
     return static_cast<int64_t>((__umulhi(n32, v.magic) + n32) >> v.shift);
   }
@@ -102,8 +99,8 @@ struct Row {
 };
 
 __device__ __forceinline__ Row decode_row(const Extents& e, int64_t r) {
-  const int64_t t = divide(r, e.by_h, e.small);
-  const int64_t b = divide(t, e.by_d, e.small);
+  const int64_t t = divide(r, e.by_h, e.narrow);
+  const int64_t b = divide(t, e.by_d, e.narrow);
   return {t - b * e.out[0], r - t * e.out[1], b * e.in[0] * e.in[1] * e.in[2] * e.channels};
 }
 
@@ -132,7 +129,7 @@ __device__ __forceinline__ void for_each_in_row(const Extents& e, F f) {
 // fixed order per output element: no atomics, and the same bits on every run. The backward is this kernel on
 // the transposed plans, where an input that no output reads has empty windows and gets 0.
 template <typename in_t, typename out_t, typename acc_t>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreadsPerBlock)
     resample_kernel(const in_t* __restrict__ src, out_t* __restrict__ dst, const Extents e, const PlanView<acc_t> pd,
                     const PlanView<acc_t> ph, const PlanView<acc_t> pw) {
   const int64_t C = e.channels;
@@ -143,7 +140,7 @@ __global__ void __launch_bounds__(kThreads)
     const Window<acc_t> wh = window(ph, row.oh);
     out_t* out = dst + r * out_row;
     for_each_in_row(e, [&](int64_t j) {
-      const int64_t ow = C == 1 ? j : divide(j, e.by_c, e.small);
+      const int64_t ow = C == 1 ? j : divide(j, e.by_c, e.narrow);
       const Window<acc_t> ww = window(pw, ow);
       const in_t* first = src + row.in_offset + ww.first * C + (j - ow * C);
       acc_t acc = acc_t(0);
@@ -167,7 +164,7 @@ __global__ void __launch_bounds__(kThreads)
 // Nearest forward: out[b, od, oh, ow, c] = in[b, sd[od], sh[oh], sw[ow], c], copied as raw bits (bit-exact for
 // every dtype, NaN payloads and signed zeros included). A null index table is an untouched axis.
 template <typename bits_t>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreadsPerBlock)
     gather_kernel(const bits_t* __restrict__ src, bits_t* __restrict__ dst, const Extents e,
                   const int64_t* __restrict__ sd, const int64_t* __restrict__ sh, const int64_t* __restrict__ sw) {
   const int64_t C = e.channels;
@@ -178,22 +175,22 @@ __global__ void __launch_bounds__(kThreads)
     const bits_t* plane = src + row.in_offset + (id * e.in[1] + ih) * e.in[2] * C;
     bits_t* out = dst + r * out_row;
     for_each_in_row(e, [&](int64_t j) {
-      const int64_t ow = C == 1 ? j : divide(j, e.by_c, e.small);
+      const int64_t ow = C == 1 ? j : divide(j, e.by_c, e.narrow);
       const int64_t iw = sw ? sw[ow] : ow;
       out[j] = plane[iw * C + (j - ow * C)];
     });
   });
 }
 
-// Note [launch shape]: blocks of kThreads, as wide along x as the row needs (a warp at least).
+// Note [launch shape]: blocks of kThreadsPerBlock, as wide along x as the row needs (a warp at least).
 std::pair<dim3, dim3> launch_shape(const Extents& e) {
   const int64_t row = e.out[2] * e.channels;
   const int64_t rows = e.batch * e.out[0] * e.out[1];
   unsigned bx = 32;
-  while (bx < static_cast<unsigned>(kThreads) && static_cast<int64_t>(bx) < row) {
+  while (bx < static_cast<unsigned>(kThreadsPerBlock) && static_cast<int64_t>(bx) < row) {
     bx *= 2;
   }
-  const unsigned by = kThreads / bx;
+  const unsigned by = kThreadsPerBlock / bx;
   const int64_t gx = std::min<int64_t>((row + bx - 1) / bx, std::numeric_limits<int32_t>::max());
   const int64_t gy = std::min<int64_t>((rows + by - 1) / by, 65535);
   return {dim3(static_cast<unsigned>(gx), static_cast<unsigned>(gy)), dim3(bx, by)};
@@ -293,7 +290,7 @@ void run_resample(const ResampleCall& call) {
 }
 
 at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args) {
-  const device::DeviceGuard device_guard(input.device());
+  const device::DeviceGuard guard(input.device());
   const ResampleCall call = prepare_resample(input, output_size, args);
   if (call.result.numel() != 0) {
     AT_DISPATCH_FLOATING_TYPES_AND3(at::kHalf, at::kBFloat16, at::kByte, input.scalar_type(), "resample_cuda",
@@ -303,7 +300,7 @@ at::Tensor resample_cuda(const at::Tensor& input, at::IntArrayRef output_size, c
 }
 
 at::Tensor resample_backward_cuda(const at::Tensor& grad_output, at::IntArrayRef input_size, const ResampleArgs& args) {
-  const device::DeviceGuard device_guard(grad_output.device());
+  const device::DeviceGuard guard(grad_output.device());
   const ResampleCall call = prepare_resample_backward(grad_output, input_size, args);
   if (call.result.numel() != 0) {
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_output.scalar_type(), "resample_backward_cuda",

@@ -1,6 +1,7 @@
 // Element-width dispatch for the ops that only move elements (scatter, gather, permutation).
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <c10/util/Exception.h>
 
 #include <cstddef>
@@ -59,6 +60,17 @@ void dispatch_by_width(size_t width, const char* op, F&& f) {
     default:
       TORCH_CHECK_NOT_IMPLEMENTED(false, op, ": elements of ", width, " bytes are not supported");
   }
+}
+
+// A tensor's data as elements of the width type T (what dispatch_by_width hands its function).
+template <typename T>
+const T* raw(const at::Tensor& t) {
+  return static_cast<const T*>(t.const_data_ptr());
+}
+
+template <typename T>
+T* raw_mut(const at::Tensor& t) {
+  return static_cast<T*>(t.mutable_data_ptr());
 }
 
 }  // namespace torchresample

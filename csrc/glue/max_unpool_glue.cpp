@@ -1,8 +1,8 @@
 // Argument checks, memory format, allocation and canonical geometry of the max_unpool ops (one definition for CPU
 // and CUDA).
 #include "allocate.h"
+#include "layout.h"
 #include "max_unpool_glue.h"
-#include "resample_glue.h"
 
 #include <ATen/ops/empty.h>
 #include <ATen/ops/zeros.h>
@@ -61,9 +61,9 @@ void check_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& 
 // See Note [unpool layout]. `in_sizes` is the full input shape, `out_spatial` the output's spatial extents.
 UnpoolGeometry make_unpool_geometry(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::MemoryFormat format) {
   UnpoolGeometry g;
-  const bool channels_last = format == at::MemoryFormat::ChannelsLast || format == at::MemoryFormat::ChannelsLast3d;
-  g.batch = channels_last ? in_sizes[0] : in_sizes[0] * in_sizes[1];
-  g.channels = channels_last ? in_sizes[1] : 1;
+  const BatchChannels bc = batch_channels(in_sizes, format);
+  g.batch = bc.batch;
+  g.channels = bc.channels;
   g.in_plane = c10::multiply_integers(in_sizes.begin() + 2, in_sizes.end());
   g.out_plane = c10::multiply_integers(out_spatial);
   return g;

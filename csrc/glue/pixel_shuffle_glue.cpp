@@ -1,5 +1,6 @@
 // Argument checks, output shape and memory format of the pixel_shuffle ops (one definition for CPU and CUDA).
 #include "allocate.h"
+#include "layout.h"
 #include "pixel_shuffle_glue.h"
 
 #include <ATen/ops/empty.h>
@@ -83,11 +84,8 @@ std::vector<int64_t> pixel_shuffle_output_size(at::IntArrayRef sizes, int64_t fa
 
 at::MemoryFormat pixel_shuffle_memory_format(const at::Tensor& self, int64_t spatial_dims) {
   const auto format = self.suggest_memory_format();
-  if (self.dim() == spatial_dims + 2 && ((spatial_dims == 2 && format == at::MemoryFormat::ChannelsLast) ||
-                                         (spatial_dims == 3 && format == at::MemoryFormat::ChannelsLast3d))) {
-    return format;
-  }
-  return at::MemoryFormat::Contiguous;
+  const bool image = self.dim() == spatial_dims + 2 && spatial_dims >= 2;
+  return image && format == channels_last_format(self.dim()) ? format : at::MemoryFormat::Contiguous;
 }
 
 ShuffleCall prepare_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {

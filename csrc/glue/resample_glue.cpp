@@ -6,6 +6,7 @@
 #include <ATen/Version.h>
 #include <c10/util/Exception.h>
 
+#include <cmath>
 #include <sstream>
 
 namespace torchresample {
@@ -71,9 +72,9 @@ std::vector<double> filter_param_values(c10::string_view filter,
 ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format) {
   ResampleGeometry g;
   const int64_t spatial = static_cast<int64_t>(sizes.size()) - 2;
-  const bool channels_last = format == at::MemoryFormat::ChannelsLast || format == at::MemoryFormat::ChannelsLast3d;
-  g.batch = channels_last ? sizes[0] : sizes[0] * sizes[1];
-  g.channels = channels_last ? sizes[1] : 1;
+  const BatchChannels bc = batch_channels(sizes, format);
+  g.batch = bc.batch;
+  g.channels = bc.channels;
   for (int64_t k = 0; k < spatial; ++k) {
     g.in[3 - spatial + k] = sizes[2 + k];
     g.out[3 - spatial + k] = out_spatial[k];
@@ -81,18 +82,24 @@ ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatia
   return g;
 }
 
-c10::SmallVector<int64_t, 5> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial) {
-  c10::SmallVector<int64_t, 5> shape(sizes.begin(), sizes.begin() + 2);
-  shape.append(spatial.begin(), spatial.end());
-  return shape;
+namespace {
+
+// The op's `scales` as ScaleFactors, or the op's error: RuntimeError for their count, ValueError for a value.
+ScaleFactors decode_scale_factors(std::optional<at::ArrayRef<double>> scales, int64_t spatial, const char* op) {
+  if (!scales.has_value()) {
+    return ScaleFactors(spatial, 0.0);
+  }
+  TORCH_CHECK(static_cast<int64_t>(scales->size()) == spatial, "torchresample::", op, ": expected None or ", spatial,
+              " scales (one per spatial axis), but got ", scales->size());
+  for (int64_t k = 0; k < spatial; ++k) {
+    const double s = (*scales)[k];
+    TORCH_CHECK_VALUE(std::isfinite(s) && s > 0, "torchresample::", op,
+                      ": scales must be positive and finite, but got ", s, " for spatial axis ", k);
+  }
+  return ScaleFactors(scales->begin(), scales->end());
 }
 
-AxisScales axis_scales(at::ArrayRef<double> scales, int64_t spatial) {
-  if (scales.empty()) {
-    return AxisScales(spatial, 0.0);
-  }
-  return AxisScales(scales.begin(), scales.end());
-}
+}  // namespace
 
 namespace {
 
@@ -109,16 +116,14 @@ std::string spatial_string(at::IntArrayRef spatial) {
   return s.str();
 }
 
-void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::ArrayRef<double> scales, Filter filter,
-                  bool antialias, const char* what, bool forward) {
+void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, Filter filter, bool antialias,
+                  const char* what, bool forward) {
   const int64_t dim = static_cast<int64_t>(in_sizes.size());
   TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected ", what,
               " with 3, 4 or 5 dimensions (N, C, spatial...), but got a ", dim, "-D tensor");
   const int64_t spatial = dim - 2;
   TORCH_CHECK(static_cast<int64_t>(out_spatial.size()) == spatial, "It is expected output_size equals to ", spatial,
               ", but got size ", out_spatial.size());
-  TORCH_CHECK(scales.empty() || static_cast<int64_t>(scales.size()) == spatial, "torchresample: expected ", spatial,
-              " scales (or none), but got ", scales.size());
   const auto in_spatial = in_sizes.slice(2);
   // torch's area mode is adaptive average pooling, whose forward accepts an output extent of 0 (an empty
   // result); its backward, like every other mode, requires positive extents.
@@ -135,9 +140,8 @@ void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, at::Arr
 
 }  // namespace
 
-void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales, Filter filter,
-                    bool antialias) {
-  check_common(input.sizes(), output_size, scales, filter, antialias, "input", /*forward=*/true);
+void check_resample(const at::Tensor& input, at::IntArrayRef output_size, Filter filter, bool antialias) {
+  check_common(input.sizes(), output_size, filter, antialias, "input", /*forward=*/true);
   const auto sizes = input.sizes();
   // Only the batch may be empty (torch's upsample_*_common_check); area, adaptive average pooling in torch, also
   // takes empty channels in 1-D and 2-D.
@@ -151,8 +155,7 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::Ar
   TORCH_CHECK(input.layout() == at::kStrided, "torchresample::resample: expected a strided tensor");
 }
 
-void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, at::ArrayRef<double> scales,
-                             Filter filter, bool antialias) {
+void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, Filter filter, bool antialias) {
   const int64_t dim = grad_output.dim();
   TORCH_CHECK(dim >= 3 && dim <= 5,
               "torchresample: expected grad_output with 3, 4 or 5 dimensions (N, C, spatial...), "
@@ -160,7 +163,7 @@ void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef inpu
               dim, "-D tensor");
   TORCH_CHECK(static_cast<int64_t>(input_size.size()) == dim - 2, "torchresample::resample_backward: expected ",
               dim - 2, " input sizes (the spatial extents of the input), but got ", input_size.size());
-  check_common(with_spatial(grad_output.sizes(), input_size), grad_output.sizes().slice(2), scales, filter, antialias,
+  check_common(with_spatial(grad_output.sizes(), input_size), grad_output.sizes().slice(2), filter, antialias,
                "input_size", /*forward=*/false);
   const auto dtype = grad_output.scalar_type();
   TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "torchresample::resample_backward: not implemented for '",
@@ -168,10 +171,6 @@ void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef inpu
 }
 
 namespace {
-
-at::MemoryFormat channels_last_format(int64_t dim) {
-  return dim == 5 ? at::MemoryFormat::ChannelsLast3d : at::MemoryFormat::ChannelsLast;
-}
 
 // Note [layout by strides]
 // torch returns its result in the source's suggest_memory_format(), which reads the strides of size-1 dimensions
@@ -201,13 +200,14 @@ at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat return
 // engine's layout and the result allocated in it.
 ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Filter filter, const ResampleArgs& args,
                       bool backward) {
+  const char* op = backward ? "resample_backward" : "resample";
   ResampleCall c;
   c.filter = filter;
   c.params = parse_filter_params(filter, args.filter_params);
   c.align_corners = args.align_corners;
   c.antialias = args.antialias;
   c.backward = backward;
-  c.scales = axis_scales(args.scales, source.dim() - 2);
+  c.scale_factors = decode_scale_factors(args.scales, source.dim() - 2, op);
   c.returned_layout = source.suggest_memory_format();
   c.layout = engine_layout(source, c.returned_layout, c10::multiply_integers(result_shape));
   c.source = source.contiguous(c.layout);
@@ -247,7 +247,7 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
   if (device == PlanDevice::kCuda) {
     return {NearestKernel::kCuda};
   }
-  const int64_t spatial = static_cast<int64_t>(c.scales.size());
+  const int64_t spatial = static_cast<int64_t>(c.scale_factors.size());
   // torch's indexed kernels: channels-last input of 4+ channels, 2-D outputs of at most 128 rows plus columns,
   // and every backward.
   const bool small_2d = spatial == 2 && c.forward.out[1] + c.forward.out[2] <= 128;
@@ -259,7 +259,7 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
 
 ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args) {
   const Filter f = parse_filter(args.filter);
-  check_resample(input, output_size, args.scales, f, args.antialias);
+  check_resample(input, output_size, f, args.antialias);
   ResampleCall c = laid_out(input, with_spatial(input.sizes(), output_size), f, args, false);
   c.geometry = c.forward = make_geometry(input.sizes(), output_size, c.layout);
   return c;
@@ -268,7 +268,7 @@ ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_si
 ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
                                        const ResampleArgs& args) {
   const Filter f = parse_filter(args.filter);
-  check_resample_backward(grad_output, input_size, args.scales, f, args.antialias);
+  check_resample_backward(grad_output, input_size, f, args.antialias);
   const auto input_shape = with_spatial(grad_output.sizes(), input_size);
   ResampleCall c = laid_out(grad_output, input_shape, f, args, true);
   c.forward = make_geometry(input_shape, grad_output.sizes().slice(2), c.layout);

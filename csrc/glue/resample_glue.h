@@ -3,6 +3,7 @@
 
 #include "../common/geometry.h"
 #include "../common/plan.h"
+#include "layout.h"
 
 #include <ATen/core/Dict.h>
 #include <ATen/core/Tensor.h>
@@ -36,36 +37,31 @@ std::vector<double> filter_param_values(c10::string_view filter,
 ResampleGeometry make_geometry(at::IntArrayRef sizes, at::IntArrayRef out_spatial, at::MemoryFormat format);
 
 // The checks torch's upsample ops make (same exception types and messages), plus ours on filter and dtype.
-void check_resample(const at::Tensor& input, at::IntArrayRef output_size, at::ArrayRef<double> scales, Filter filter,
-                    bool antialias);
-void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, at::ArrayRef<double> scales,
-                             Filter filter, bool antialias);
+void check_resample(const at::Tensor& input, at::IntArrayRef output_size, Filter filter, bool antialias);
+void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, Filter filter, bool antialias);
 
-// Shape of the result: `sizes` with its spatial extents replaced.
-c10::SmallVector<int64_t, 5> with_spatial(at::IntArrayRef sizes, at::IntArrayRef spatial);
+// The caller's scale factors, one per spatial axis (Note [axis scale]), or 0 on every axis when none were given: the
+// op's `scales` (None, or one positive finite factor per spatial axis), decoded once per call.
+using ScaleFactors = c10::SmallVector<double, 3>;
 
 // Forward plans of the three canonical axes (identity on padded axes), from the geometry's in/out extents.
 template <typename T>
 std::array<AxisPlan<T>, 3> forward_plans(const ResampleGeometry& g, Filter filter, const FilterParams& params,
-                                         bool antialias, bool align_corners, at::ArrayRef<double> scales,
+                                         bool antialias, bool align_corners, at::ArrayRef<double> scale_factors,
                                          NearestRule nearest) {
   std::array<AxisPlan<T>, 3> plans;
-  const int64_t spatial = static_cast<int64_t>(scales.size());
+  const int64_t spatial = static_cast<int64_t>(scale_factors.size());
   for (int64_t a = 0; a < 3; ++a) {
-    const int64_t k = a - (3 - spatial);  // index into the caller's scales; < 0 on padded axes
+    const int64_t k = a - (3 - spatial);  // the caller's axis; < 0 on padded axes
     if (k < 0) {
       plans[a] = identity_plan<T>(g.in[a]);
     } else {
       plans[a] = build_plan<T>(
-          make_axis_filter<T>(filter, params, antialias, align_corners, g.in[a], g.out[a], scales[k], nearest));
+          make_axis_filter<T>(filter, params, antialias, align_corners, g.in[a], g.out[a], scale_factors[k], nearest));
     }
   }
   return plans;
 }
-
-// Scales as the kernels see them: one per spatial axis, <= 0 for "none".
-using AxisScales = c10::SmallVector<double, 3>;
-AxisScales axis_scales(at::ArrayRef<double> scales, int64_t spatial);
 
 // One resample or resample_backward call, checked and laid out for a kernel of either device: the source and
 // the result contiguous in the engine's layout (Note [layout by strides]), and what the plans need.
@@ -75,8 +71,8 @@ struct ResampleCall {
   bool align_corners;
   bool antialias;
   bool backward;
-  bool channels_last_kernel;  // torch's CPU nearest takes its channels-last kernel (Note [nearest index])
-  AxisScales scales;
+  bool channels_last_kernel;         // torch's CPU nearest takes its channels-last kernel (Note [nearest index])
+  ScaleFactors scale_factors;        // one per spatial axis, 0 where none
   at::MemoryFormat layout;           // the engine's: source, result and geometry are in it
   at::MemoryFormat returned_layout;  // torch's: the source's suggested memory format
   at::Tensor source;                 // input, or grad_output
@@ -92,7 +88,7 @@ struct ResampleCall {
 struct ResampleArgs {
   c10::string_view filter;
   bool align_corners;
-  at::ArrayRef<double> scales;
+  std::optional<at::ArrayRef<double>> scales;
   bool antialias;
   at::ArrayRef<double> filter_params;
 };
@@ -106,7 +102,7 @@ ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArr
 using ResampleKernel = at::Tensor (*)(const at::Tensor&, at::IntArrayRef, const ResampleArgs&);
 template <ResampleKernel kernel>
 at::Tensor resample_op_kernel(const at::Tensor& source, at::IntArrayRef sizes, c10::string_view filter,
-                              bool align_corners, at::ArrayRef<double> scales, bool antialias,
+                              bool align_corners, std::optional<at::ArrayRef<double>> scales, bool antialias,
                               std::optional<at::ArrayRef<double>> filter_params) {
   return kernel(source, sizes,
                 ResampleArgs{filter, align_corners, scales, antialias, filter_params.value_or(at::ArrayRef<double>())});
@@ -121,8 +117,8 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device);
 // The plans a kernel applies to the call's source: the forward plans, transposed for the backward.
 template <typename T>
 std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c, PlanDevice device) {
-  std::array<AxisPlan<T>, 3> plans =
-      forward_plans<T>(c.forward, c.filter, c.params, c.antialias, c.align_corners, c.scales, nearest_rule(c, device));
+  std::array<AxisPlan<T>, 3> plans = forward_plans<T>(c.forward, c.filter, c.params, c.antialias, c.align_corners,
+                                                      c.scale_factors, nearest_rule(c, device));
   if (c.backward) {
     for (auto& p : plans) {
       p = transpose_plan(p);
@@ -131,7 +127,7 @@ std::array<AxisPlan<T>, 3> call_plans(const ResampleCall& c, PlanDevice device) 
   return plans;
 }
 
-// Everything that decides a call's plans (filter, flags, scales, the forward's extents, direction, accumulation
+// Everything that decides a call's plans (filter, flags, scale factors, the forward's extents, direction, accumulation
 // type, nearest rule), and the stream for device plans (Note [device plan cache]): the key of the plan caches.
 struct PlanKey {
   Filter filter;
@@ -143,7 +139,7 @@ struct PlanKey {
   int64_t acc_size;
   std::array<int64_t, 3> in;
   std::array<int64_t, 3> out;
-  std::array<double, 3> scales;
+  std::array<double, 3> scale_factors;
   NearestRule nearest;
   std::pair<int64_t, int64_t> stream;
 
@@ -151,8 +147,8 @@ struct PlanKey {
     return filter == o.filter && std::memcmp(params.data(), o.params.data(), sizeof(params)) == 0 &&
            align_corners == o.align_corners && antialias == o.antialias && backward == o.backward &&
            spatial == o.spatial && acc_size == o.acc_size && in == o.in && out == o.out &&
-           std::memcmp(scales.data(), o.scales.data(), sizeof(scales)) == 0 && nearest.kernel == o.nearest.kernel &&
-           nearest.fused == o.nearest.fused && stream == o.stream;
+           std::memcmp(scale_factors.data(), o.scale_factors.data(), sizeof(scale_factors)) == 0 &&
+           nearest.kernel == o.nearest.kernel && nearest.fused == o.nearest.fused && stream == o.stream;
   }
 };
 
@@ -164,7 +160,7 @@ struct PlanKeyHash {
         static_cast<uint64_t>(k.nearest.kernel) << 10 | static_cast<uint64_t>(k.nearest.fused) << 12);
     for (int a = 0; a < 3; ++a) {
       uint64_t bits;
-      std::memcpy(&bits, &k.scales[a], sizeof(bits));
+      std::memcpy(&bits, &k.scale_factors[a], sizeof(bits));
       mix(static_cast<uint64_t>(k.in[a]));
       mix(static_cast<uint64_t>(k.out[a]));
       mix(bits);
@@ -182,9 +178,11 @@ struct PlanKeyHash {
 
 inline PlanKey plan_key(const ResampleCall& c, int64_t acc_size, NearestRule nearest,
                         std::pair<int64_t, int64_t> stream = {0, 0}) {
-  PlanKey k{c.filter, c.params,     c.align_corners, c.antialias,     c.backward, static_cast<int64_t>(c.scales.size()),
-            acc_size, c.forward.in, c.forward.out,   {0.0, 0.0, 0.0}, nearest,    stream};
-  std::copy(c.scales.begin(), c.scales.end(), k.scales.begin());
+  PlanKey k{c.filter,        c.params,     c.align_corners,
+            c.antialias,     c.backward,   static_cast<int64_t>(c.scale_factors.size()),
+            acc_size,        c.forward.in, c.forward.out,
+            {0.0, 0.0, 0.0}, nearest,      stream};
+  std::copy(c.scale_factors.begin(), c.scale_factors.end(), k.scale_factors.begin());
   return k;
 }
 

@@ -38,7 +38,7 @@ namespace torchresample {
 namespace {
 
 using ResampleSignature = at::Tensor(const at::Tensor&, c10::SymIntArrayRef, c10::string_view, bool,
-                                     c10::ArrayRef<double>, bool, std::optional<c10::ArrayRef<double>>);
+                                     std::optional<c10::ArrayRef<double>>, bool, std::optional<c10::ArrayRef<double>>);
 using ShuffleSignature = at::Tensor(const at::Tensor&, int64_t, int64_t);
 
 // The GIL is released around the op, as torch.ops releases it.
@@ -216,7 +216,7 @@ PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t na
   }
   int64_t output_size[3];
   double scales[3];
-  int64_t num_scales = 0;
+  bool given_scales = false;
   if (size != Py_None) {
     if (recompute || !per_axis(size, dim, output_size, exact_int)) {
       Py_RETURN_NONE;
@@ -237,13 +237,14 @@ PyObject* interpolate(PyObject* /*module*/, PyObject* const* args, Py_ssize_t na
         Py_RETURN_NONE;
       }
     }
-    num_scales = recompute ? 0 : dim;
+    given_scales = !recompute;
   }
   static const auto op =
       c10::Dispatcher::singleton().findSchemaOrThrow("torchresample::resample", "").typed<ResampleSignature>();
   return call_op(op, input, c10::fromIntArrayRefKnownNonNegative(at::IntArrayRef(output_size, dim)),
-                 c10::string_view(filter_name(mode->filter)), align_corners, c10::ArrayRef<double>(scales, num_scales),
-                 antialias, std::optional<c10::ArrayRef<double>>());
+                 c10::string_view(filter_name(mode->filter)), align_corners,
+                 given_scales ? std::make_optional(c10::ArrayRef<double>(scales, dim)) : std::nullopt, antialias,
+                 std::optional<c10::ArrayRef<double>>());
   END_HANDLE_TH_ERRORS
 }
 
