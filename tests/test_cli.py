@@ -194,7 +194,7 @@ def test_resize_refuses_to_replace_its_input_without_overwrite(images: Path, tmp
 
 
 def test_a_save_that_fails_midway_leaves_the_input_intact(images: Path, tmp_path: Path, monkeypatch):
-    from torchresample import cli as resize_cli
+    from torchresample import resize_files
 
     target = tmp_path / "astro.png"
     target.write_bytes((images / "rgb.png").read_bytes())
@@ -205,8 +205,8 @@ def test_a_save_that_fails_midway_leaves_the_input_intact(images: Path, tmp_path
         raise OSError("disk full")
 
     monkeypatch.setattr(Image.Image, "save", broken_save)
-    with pytest.raises(resize_cli.ResizeError, match="disk full"):
-        resize_cli.resize_path(
+    with pytest.raises(resize_files.ResizeError, match="disk full"):
+        resize_files.resize_path(
             target, target, "bilinear", None, 0.5, False, False, "cpu", progress=False, overwrite=True
         )
     assert target.read_bytes() == before

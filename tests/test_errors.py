@@ -206,6 +206,191 @@ def test_ops_reject_bad_arguments(call, exc, words):
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Note [error messages] (csrc/glue/resample_glue.h): every invalid call through the public function and through the
+# raw op. Each raises the type its torch counterpart raises: our function torch's function, our op ATen's op where
+# torch has one (else the type of our function). The two layers differ only where torch's do: a negative unpool size
+# is torch's Python ValueError from max_unpool2d and ATen's RuntimeError from the op.
+
+aten = torch.ops.aten
+ops = torch.ops.torchresample
+
+
+def _pool2d(shape=(1, 2, 4, 4)):
+    return F.max_pool2d(torch.randn(shape), 2, return_indices=True)
+
+
+# (id, call(M) for the public function of M = torch.nn.functional or torchresample.functional (torch.nn.functional
+#  only where torch has the argument), our raw op call, ATen's raw op call or None)
+INVALID_CALLS = [
+    (
+        "negative_size",
+        lambda M: M.interpolate(x(2, 3, 5, 6), size=[-2, 3], mode="bilinear"),
+        lambda: ops.resample(x(2, 3, 5, 6), [-2, 3], "linear"),
+        lambda: aten.upsample_bilinear2d(x(2, 3, 5, 6), [-2, 3], False),
+    ),
+    (
+        "zero_size",
+        lambda M: M.interpolate(x(2, 3, 5, 6), size=0),
+        lambda: ops.resample(x(2, 3, 5, 6), [0, 0], "nearest"),
+        lambda: aten.upsample_nearest2d(x(2, 3, 5, 6), [0, 0]),
+    ),
+    (
+        "empty_spatial",
+        lambda M: M.interpolate(x(2, 3, 0, 4), size=3, mode="bilinear"),
+        lambda: ops.resample(x(2, 3, 0, 4), [3, 3], "linear"),
+        lambda: aten.upsample_bilinear2d(x(2, 3, 0, 4), [3, 3], False),
+    ),
+    (
+        "empty_channels",
+        lambda M: M.interpolate(x(2, 0, 4, 4), size=3),
+        lambda: ops.resample(x(2, 0, 4, 4), [3, 3], "nearest"),
+        lambda: aten.upsample_nearest2d(x(2, 0, 4, 4), [3, 3]),
+    ),
+    (
+        "area_negative_size",
+        lambda M: M.interpolate(x(2, 3, 5, 6), size=-1, mode="area"),
+        lambda: ops.resample(x(2, 3, 5, 6), [-1, -1], "area"),
+        lambda: aten.adaptive_avg_pool2d(x(2, 3, 5, 6), [-1, -1]),
+    ),
+    (
+        "int32",
+        lambda M: M.interpolate(x(2, 3, 5, 6, dtype=torch.int32), size=3, mode="bilinear"),
+        lambda: ops.resample(x(2, 3, 5, 6, dtype=torch.int32), [3, 3], "linear"),
+        lambda: aten.upsample_bilinear2d(x(2, 3, 5, 6, dtype=torch.int32), [3, 3], False),
+    ),
+    (
+        "bool",
+        lambda M: M.interpolate(x(2, 3, 5, 6) > 0, size=3),
+        lambda: ops.resample(x(2, 3, 5, 6) > 0, [3, 3], "nearest"),
+        lambda: aten.upsample_nearest2d(x(2, 3, 5, 6) > 0, [3, 3]),
+    ),
+    (
+        "complex",
+        lambda M: M.interpolate(x(2, 3, 5, 6, dtype=torch.complex64), size=3),
+        lambda: ops.resample(x(2, 3, 5, 6, dtype=torch.complex64), [3, 3], "nearest"),
+        lambda: aten.upsample_nearest2d(x(2, 3, 5, 6, dtype=torch.complex64), [3, 3]),
+    ),
+    (
+        "size_list_length",
+        lambda M: M.interpolate(x(2, 3, 5, 6), size=[3]),
+        lambda: ops.resample(x(2, 3, 5, 6), [3], "nearest"),
+        lambda: aten.upsample_nearest2d(x(2, 3, 5, 6), [3]),
+    ),
+    (
+        "rank_2",
+        lambda M: M.interpolate(x(3, 4), size=2),
+        lambda: ops.resample(x(3, 4), [2], "nearest"),
+        lambda: aten.upsample_nearest1d(x(3, 4), [2]),
+    ),
+    (
+        "antialias_area",
+        lambda M: M.interpolate(x(2, 3, 5, 6), size=3, mode="area", antialias=True),
+        lambda: ops.resample(x(2, 3, 5, 6), [3, 3], "area", False, None, True),
+        None,
+    ),
+    (
+        "filter_param_out_of_range",
+        lambda M: M.interpolate(x(2, 3, 5, 6), size=3, mode="lanczos", filter_params={"a": 100.0}),
+        lambda: ops.resample(x(2, 3, 5, 6), [3, 3], "lanczos", False, None, False, [100.0]),
+        None,
+    ),
+    (
+        "unpool_indices_shape",
+        lambda M: M.max_unpool2d(_pool2d()[0], _pool2d()[1][..., :1], 2),
+        lambda: ops.max_unpool(_pool2d()[0], _pool2d()[1][..., :1], [4, 4]),
+        lambda: aten.max_unpool2d(_pool2d()[0], _pool2d()[1][..., :1], [4, 4]),
+    ),
+    (
+        "unpool_indices_int32",
+        lambda M: M.max_unpool2d(_pool2d()[0], _pool2d()[1].int(), 2),
+        lambda: ops.max_unpool(_pool2d()[0], _pool2d()[1].int(), [4, 4]),
+        lambda: aten.max_unpool2d(_pool2d()[0], _pool2d()[1].int(), [4, 4]),
+    ),
+    (
+        "unpool_invalid_index",
+        lambda M: M.max_unpool2d(_pool2d()[0], _pool2d()[1] + 100, 2),
+        lambda: ops.max_unpool(_pool2d()[0], _pool2d()[1] + 100, [4, 4]),
+        lambda: aten.max_unpool2d(_pool2d()[0], _pool2d()[1] + 100, [4, 4]),
+    ),
+    (
+        "unpool_int32_values",
+        lambda M: M.max_unpool2d(_pool2d()[0].int(), _pool2d()[1], 2),
+        lambda: ops.max_unpool(_pool2d()[0].int(), _pool2d()[1], [4, 4]),
+        lambda: aten.max_unpool2d(_pool2d()[0].int(), _pool2d()[1], [4, 4]),
+    ),
+    (
+        "unpool_indices_on_meta",
+        lambda M: M.max_unpool2d(_pool2d()[0], _pool2d()[1].to("meta"), 2),
+        lambda: ops.max_unpool(_pool2d()[0], _pool2d()[1].to("meta"), [4, 4]),
+        lambda: aten.max_unpool2d(_pool2d()[0], _pool2d()[1].to("meta"), [4, 4]),
+    ),
+    (
+        "unpool_empty_channels",
+        lambda M: M.max_unpool2d(torch.randn(1, 0, 2, 2), torch.zeros(1, 0, 2, 2, dtype=torch.long), 2),
+        lambda: ops.max_unpool(torch.randn(1, 0, 2, 2), torch.zeros(1, 0, 2, 2, dtype=torch.long), [4, 4]),
+        lambda: aten.max_unpool2d(torch.randn(1, 0, 2, 2), torch.zeros(1, 0, 2, 2, dtype=torch.long), [4, 4]),
+    ),
+    (
+        "unpool_negative_size",  # torch's Python ValueError; ATen's RuntimeError
+        lambda M: M.max_unpool2d(*_pool2d((1, 2, 2, 2)), kernel_size=1, padding=1),
+        lambda: ops.max_unpool(*_pool2d(), [-1, 4]),
+        lambda: aten.max_unpool2d(*_pool2d(), [-1, 4]),
+    ),
+    (
+        "shuffle_channels_not_divisible",
+        lambda M: M.pixel_shuffle(x(1, 3, 2, 2), 2),
+        lambda: ops.pixel_shuffle(x(1, 3, 2, 2), 2),
+        lambda: aten.pixel_shuffle(x(1, 3, 2, 2), 2),
+    ),
+    (
+        "shuffle_zero_factor",
+        lambda M: M.pixel_shuffle(x(1, 4, 2, 2), 0),
+        lambda: ops.pixel_shuffle(x(1, 4, 2, 2), 0),
+        lambda: aten.pixel_shuffle(x(1, 4, 2, 2), 0),
+    ),
+    (
+        "shuffle_rank",
+        lambda M: M.pixel_shuffle(x(4, 2), 2),
+        lambda: ops.pixel_shuffle(x(4, 2), 2),
+        lambda: aten.pixel_shuffle(x(4, 2), 2),
+    ),
+    (
+        "unshuffle_height_not_divisible",
+        lambda M: M.pixel_unshuffle(x(1, 1, 3, 4), 2),
+        lambda: ops.pixel_unshuffle(x(1, 1, 3, 4), 2),
+        lambda: aten.pixel_unshuffle(x(1, 1, 3, 4), 2),
+    ),
+]
+
+
+# Public calls with arguments torch's function does not take.
+BEYOND_TORCH = {c[1] for c in INVALID_CALLS if c[0] in ("filter_param_out_of_range",)}
+
+
+def _raised(call) -> BaseException:
+    with pytest.raises(Exception) as caught:
+        call()
+    return caught.value
+
+
+@pytest.mark.parametrize("public,op,aten_op", [c[1:] for c in INVALID_CALLS], ids=[c[0] for c in INVALID_CALLS])
+def test_every_invalid_call_through_the_function_and_the_op(public, op, aten_op):
+    import torchresample.functional as RF
+
+    mine = _raised(lambda: public(RF))
+    if public not in BEYOND_TORCH:
+        theirs = _raised(lambda: public(F))
+        assert type(mine) is type(theirs), f"torch raised {theirs!r}, we raised {mine!r}"
+    raw = _raised(op)
+    expected = type(_raised(aten_op)) if aten_op is not None else type(mine)
+    assert type(raw) is expected, f"the op raised {raw!r}, expected {expected.__name__}"
+    # Ours name the entry point (Note [error messages]); torch's words are kept where torch makes the check.
+    for error in (mine, raw):
+        message = str(error)
+        assert not message.startswith("torchresample: "), message
+
+
+# --------------------------------------------------------------------------------------------------------------
 # What we accept and torch refuses: the result matches an independent reference.
 
 

@@ -16,14 +16,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo.add_argument(
         "--out", default="torchresample_demo.png", help="contact sheet PNG (default ./torchresample_demo.png)"
     )
-    from .cli import add_parser as add_resize_parser
+    from .resize_files import add_parser as add_resize_parser
 
     add_resize_parser(sub)
     # The benchmarks live in the source tree: python benchmarks/bench.py.
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     if args.command == "resize":
-        from .cli import run_resize
+        from .resize_files import run_resize
 
         return run_resize(args)
     if args.command == "demo":

@@ -45,7 +45,7 @@ def filter_param_values(filter: str, params: Optional[Mapping[str, float]]) -> L
     if info is None or unknown:
         accepted = ", ".join(repr(n) for n in names) if names else "none"
         raise ValueError(
-            f"torchresample: filter_params {sorted(unknown) or dict(params)} are not parameters of the "
+            f"torchresample.interpolate: filter_params {sorted(unknown) or dict(params)} are not parameters of the "
             f"{filter!r} filter (its parameters: {accepted})"
         )
     return [float(params.get(name, default)) for name, default in info.params]
@@ -56,28 +56,19 @@ def filter_param_values(filter: str, params: Optional[Mapping[str, float]]) -> L
 resample_op = torch.ops.torchresample.resample.default
 
 
-# c10's names of the dtypes, as its "not implemented for 'Int'" messages print them.
-_TYPE_NAMES = {
-    torch.bool: "Bool",
-    torch.uint8: "Byte",
-    torch.int8: "Char",
-    torch.int16: "Short",
-    torch.int32: "Int",
-    torch.int64: "Long",
-    torch.complex64: "ComplexFloat",
-    torch.complex128: "ComplexDouble",
-}
-
-
 def _empty_like_format(like: Tensor, shape: Sequence[int]) -> Tensor:
     # The kernels allocate in like.suggest_memory_format(); so must the fake kernels.
     return torch.empty(shape, dtype=like.dtype, device=like.device, memory_format=suggest_memory_format(like))
 
 
+# The fake kernels compute the output's shape and memory format, checking only what that needs; every other check is
+# the real kernels' (Note [error messages] in csrc/glue/resample_glue.h), so under torch.compile an invalid call
+# fails when the compiled code runs it, with the eager exception.
+
+
 @torch.library.register_fake("torchresample::resample")
 def _resample_fake(input, output_size, filter, align_corners=False, scales=None, antialias=False, filter_params=None):
-    torch._check(3 <= input.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D input, got {input.dim()}-D")
-    torch._check(len(output_size) == input.dim() - 2, lambda: "output_size must have one entry per spatial axis")
+    _check_spatial(input, output_size, "resample", "output_size")
     return _empty_like_format(input, [*input.shape[:2], *output_size])
 
 
@@ -85,11 +76,18 @@ def _resample_fake(input, output_size, filter, align_corners=False, scales=None,
 def _resample_backward_fake(
     grad_output, input_size, filter, align_corners=False, scales=None, antialias=False, filter_params=None
 ):
-    torch._check(
-        3 <= grad_output.dim() <= 5, lambda: f"expected a 3-D, 4-D or 5-D grad_output, got {grad_output.dim()}-D"
-    )
-    torch._check(len(input_size) == grad_output.dim() - 2, lambda: "input_size must have one entry per spatial axis")
+    _check_spatial(grad_output, input_size, "resample_backward", "input_size")
     return _empty_like_format(grad_output, [*grad_output.shape[:2], *input_size])
+
+
+def _check_spatial(x: Tensor, sizes: Sequence[int], op: str, name: str) -> None:
+    torch._check(
+        3 <= x.dim() <= 5 and len(sizes) == x.dim() - 2,
+        lambda: (
+            f"torchresample::{op}: expected (N, C, *spatial) with one {name} per spatial axis, got {x.dim()}-D "
+            f"and {len(sizes)}"
+        ),
+    )
 
 
 def max_unpool(input: Tensor, indices: Tensor, output_size: Sequence[int]) -> Tensor:
@@ -118,80 +116,50 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int, spatial_dims: int = 2)
 
 @torch.library.register_fake("torchresample::max_unpool")
 def _max_unpool_fake(input, indices, output_size):
-    spatial = len(output_size)
-    torch._check(1 <= spatial <= 3, lambda: f"expected 1, 2 or 3 output sizes, got {spatial}")
-    torch._check(input.dim() == spatial + 2, lambda: f"expected a {spatial + 2}-D input, got {input.dim()}-D")
-    torch._check(
-        indices.dtype == torch.int64, lambda: f"elements in indices should be type int64 but got: {indices.dtype}"
-    )
-    torch._check(
-        indices.device == input.device,
-        lambda: f"max_unpool: expected indices on the input's device ({input.device}), but got {indices.device}",
-    )
-    if not input.dtype.is_floating_point:
-        name = _TYPE_NAMES.get(input.dtype, str(input.dtype))
-        raise NotImplementedError(f"\"max_unpool{max(spatial, 2)}d\" not implemented for '{name}'")
-    torch._check(
-        input.shape == indices.shape,
-        lambda: (
-            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
-            f"indices tensor with shape: {list(indices.shape)}"
-        ),
-    )
+    _check_spatial(input, output_size, "max_unpool", "output size")
+    _check_same_device(input, indices, "max_unpool")
     return _empty_like_format(input, [*input.shape[:2], *output_size])
 
 
 @torch.library.register_fake("torchresample::max_unpool_backward")
 def _max_unpool_backward_fake(grad_output, indices):
-    torch._check(grad_output.dim() == indices.dim(), lambda: "grad_output and indices ranks differ")
-    torch._check(
-        indices.device == grad_output.device,
-        lambda: (
-            f"max_unpool_backward: expected indices on grad_output's device ({grad_output.device}), but got "
-            f"{indices.device}"
-        ),
-    )
+    _check_same_device(grad_output, indices, "max_unpool_backward")
     return _empty_like_format(grad_output, list(indices.shape))
 
 
-def _shuffle_fake(input: Tensor, factor: int, spatial_dims: int, unshuffle: bool) -> Tensor:
-    # The shape checks of the C++ glue (pixel_shuffle_glue.cpp), with its messages, and its output format.
-    k = spatial_dims
-    name = ("pixel_unshuffle" if unshuffle else "pixel_shuffle") + ("" if k == 2 else f"{k}d")
-    torch._check(1 <= k <= 3, lambda: f"torchresample::{name}: spatial_dims must be 1, 2 or 3, but got {k}")
+def _check_same_device(x: Tensor, indices: Tensor, op: str) -> None:
+    # A call mixing a meta tensor with another device's dispatches to this kernel, not to the real ones.
     torch._check(
-        input.dim() >= k + 1,
-        lambda: (
-            f"{name} expects input to have at least {k + 1} dimensions, but got input with {input.dim()} dimension(s)"
-        ),
+        indices.device == x.device,
+        lambda: f"torchresample::{op}: expected indices on the device of the values ({x.device}), got {indices.device}",
     )
-    factor_name = "downscale_factor" if unshuffle else "upscale_factor"
-    torch._check(factor > 0, lambda: f"{name} expects a positive {factor_name}, but got {factor}")
+
+
+def _shuffle_fake(input: Tensor, factor: int, spatial_dims: int, unshuffle: bool) -> Tensor:
+    k = spatial_dims
+    op = "pixel_unshuffle" if unshuffle else "pixel_shuffle"
     shape = list(input.shape)
+
+    def expected() -> str:
+        return f"torchresample::{op}: expected a positive factor and an input of more than {k} dimensions"
+
+    torch._check(1 <= k <= 3, expected)
+    torch._check(input.dim() >= k + 1, expected)
+    torch._check(factor > 0, expected)
     power = factor**k
-    if unshuffle:
-        for d in range(-k, 0):
-            torch._check(
-                shape[d] % factor == 0,
-                lambda: (
-                    f"{name} expects {('depth', 'height', 'width')[d]} to be divisible by {factor_name}, but "
-                    f"input.size({d})={shape[d]} is not divisible by {factor}"
-                ),
-            )
-            shape[d] //= factor
-        shape[-k - 1] *= power
-    else:
+    # The extents the shape divides must divide (the real kernels say which one does not, and how).
+    divisor = factor if unshuffle else power
+    for n in shape[-k:] if unshuffle else [shape[-k - 1]]:
         torch._check(
-            shape[-k - 1] % power == 0,
-            lambda: (
-                f"{name} expects its input's 'channel' dimension to be divisible by "
-                f"{('', 'the square of ', 'the cube of ')[k - 1]}{factor_name}, but input.size({-k - 1})="
-                f"{shape[-k - 1]} is not divisible by {power}"
-            ),
+            n % divisor == 0,
+            lambda: f"torchresample::{op}: the input's extents {shape} are not divisible by the factor {factor}",
         )
+    if unshuffle:
+        shape[-k - 1] *= power
+        shape[-k:] = [n // factor for n in shape[-k:]]
+    else:
         shape[-k - 1] //= power
-        for d in range(-k, 0):
-            shape[d] *= factor
+        shape[-k:] = [n * factor for n in shape[-k:]]
     format = suggest_memory_format(input)
     channels_last = input.dim() == k + 2 and format == {2: torch.channels_last, 3: torch.channels_last_3d}.get(k)
     return torch.empty(

@@ -165,61 +165,16 @@ def interpolate(
         )
         if out is not None:
             return out
+    # torch's checks, in torch's order (the first one a call fails decides its exception).
     _check_input(input, "interpolate")
-    if mode in _NO_CORNERS:
-        if align_corners is not None:
-            raise ValueError(
-                "align_corners option can only be set with the "
-                "interpolating modes: linear | bilinear | bicubic | trilinear"
-            )
-    elif align_corners is None:
-        align_corners = False
-
+    align_corners = _align_corners_for(mode, align_corners)
     dim = input.dim() - 2
-    output_size: Optional[List] = None
-    scale_factors: Optional[List[float]] = None
-    if size is not None and scale_factor is not None:
-        raise ValueError("only one of size or scale_factor should be defined")
-    elif size is not None:
-        if isinstance(size, (list, tuple)):
-            if len(size) != dim:
-                raise ValueError(
-                    "Input and output must have the same number of spatial dimensions, but got "
-                    f"input with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
-                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
-                    "output size in (o1, o2, ...,oK) format."
-                )
-            if not all(_is_integer(x) for x in size):
-                raise TypeError(
-                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
-                    f"Tuple[int, int, int], but got size with types {[type(x) for x in size]}"
-                )
-            output_size = list(size)
-        else:
-            output_size = [size for _ in range(dim)]
-    elif scale_factor is not None:
-        if isinstance(scale_factor, (list, tuple)):
-            if len(scale_factor) != dim:
-                raise ValueError(
-                    "Input and scale_factor must have the same number of spatial dimensions, but "
-                    f"got input with spatial dimensions of {list(input.shape[2:])} and "
-                    f"scale_factor of shape {scale_factor}. "
-                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
-                    "scale_factor in (s1, s2, ...,sK) format."
-                )
-            scale_factors = list(scale_factor)
-        else:
-            scale_factors = [scale_factor for _ in range(dim)]
-    else:
-        raise ValueError("either size or scale_factor should be defined")
-
+    output_size, scale_factors = _size_or_scale_factors(input, size, scale_factor, dim)
     if recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
-
     # "area" always works from an explicit size, as torch's adaptive pooling does.
     if mode == "area" and output_size is None:
         recompute_scale_factor = True
-
     size_factors = scale_factors  # what the output size follows from, when no size is given
     tracing = torch._C._get_tracing_state() is not None
     if recompute_scale_factor:
@@ -227,7 +182,79 @@ def interpolate(
         if not tracing:
             output_size = [torch.sym_int(input.size(i + 2) * scale_factors[i]) for i in range(dim)]
         scale_factors = None
+    filter_name = _filter_for(mode, dim, antialias, input.dim())
+    params = _ops.filter_param_values(filter_name, filter_params)
+    _check_argument_types(align_corners, size, scale_factors)
 
+    if output_size is None and tracing:
+        # torch.jit.trace: a script function computes the size from the input's, so that the trace keeps it dynamic.
+        return _script.traced(f"resample_scaled_{dim}d")(
+            input,
+            [float(s) for s in size_factors],
+            filter_name,
+            bool(align_corners),
+            _scales_of(scale_factors),
+            bool(antialias),
+            params,
+        )
+    output_size = _output_size(input, output_size, scale_factors, tracing)
+    scales = _scales_of(scale_factors)
+    if params:
+        return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias), params)
+    return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias))
+
+
+def _align_corners_for(mode: str, align_corners: Optional[bool]) -> Optional[bool]:
+    """torch's rule: None for the modes that take no align_corners (given one: ValueError), else False by default."""
+    if mode in _NO_CORNERS:
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the "
+                "interpolating modes: linear | bilinear | bicubic | trilinear"
+            )
+        return None
+    return False if align_corners is None else align_corners
+
+
+def _size_or_scale_factors(input: Tensor, size, scale_factor, dim: int) -> Tuple[Optional[List], Optional[List]]:
+    """(output size, None) or (None, scale factors), one per spatial axis, with torch's errors for both or neither,
+    a list of the wrong length, and a size list holding what torch's parser does not take as an int."""
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if not isinstance(size, (list, tuple)):
+            return [size for _ in range(dim)], None
+        if len(size) != dim:
+            raise ValueError(
+                "Input and output must have the same number of spatial dimensions, but got "
+                f"input with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                "output size in (o1, o2, ...,oK) format."
+            )
+        if not all(_is_integer(x) for x in size):
+            raise TypeError(
+                "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                f"Tuple[int, int, int], but got size with types {[type(x) for x in size]}"
+            )
+        return list(size), None
+    if scale_factor is not None:
+        if not isinstance(scale_factor, (list, tuple)):
+            return None, [scale_factor for _ in range(dim)]
+        if len(scale_factor) != dim:
+            raise ValueError(
+                "Input and scale_factor must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {list(input.shape[2:])} and "
+                f"scale_factor of shape {scale_factor}. "
+                "Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                "scale_factor in (s1, s2, ...,sK) format."
+            )
+        return None, list(scale_factor)
+    raise ValueError("either size or scale_factor should be defined")
+
+
+def _filter_for(mode: str, dim: int, antialias: bool, ndim: int) -> str:
+    """The op's filter for a mode, with torch's errors: ValueError for antialias where the mode takes none (ours takes
+    it in every rank), NotImplementedError for an unknown mode or a rank the mode is not for."""
     filter_name, tied_rank = _MODES.get(mode, (None, None))
     rank_ok = filter_name is not None and 1 <= dim <= 3 and tied_rank in (None, dim)
     if antialias and (mode in _NO_ANTIALIAS or not rank_ok):
@@ -236,10 +263,12 @@ def interpolate(
             "(torchresample accepts it with 3-D, 4-D and 5-D input for each)"
         )
     if not rank_ok:
-        _raise_rank_error(input.dim(), mode, tied_rank)
-    params = _ops.filter_param_values(filter_name, filter_params)
+        _raise_rank_error(ndim, mode, tied_rank)
+    return filter_name
 
-    # The argument types torch's parser rejects (TypeError) when it calls the op, after the checks above.
+
+def _check_argument_types(align_corners, size, scale_factors: Optional[List]) -> None:
+    """The argument types torch's parser rejects (TypeError) when it calls the op, after torch's Python checks."""
     if align_corners is not None and type(align_corners) is not bool:
         raise TypeError(f"interpolate(): align_corners must be a bool, not {type(align_corners).__name__}")
     if size is not None and not isinstance(size, (list, tuple)) and not _is_integer(size):
@@ -254,33 +283,24 @@ def interpolate(
             f"{[type(x) for x in scale_factors]}"
         )
 
-    if output_size is None and tracing:
-        # torch.jit.trace: a script function computes the size from the input's, so that the trace keeps it dynamic.
-        return _script.traced(f"resample_scaled_{dim}d")(
-            input,
-            [float(s) for s in size_factors],
-            filter_name,
-            bool(align_corners),
-            _scales_of(scale_factors),
-            bool(antialias),
-            params,
-        )
+
+def _output_size(input: Tensor, output_size: Optional[List], scale_factors: Optional[List], tracing: bool) -> List:
+    """The op's output size: the given one, or int64(in * scale) per axis as torch's C++ computes it."""
     if output_size is None:
         assert scale_factors is not None
         compiling = torch.compiler.is_compiling()
         shape = input.shape
-        output_size = [_truncate_to_int(shape[i + 2], scale_factors[i], compiling) for i in range(dim)]
-    scales = _scales_of(scale_factors)
+        output_size = [_truncate_to_int(shape[i + 2], s, compiling) for i, s in enumerate(scale_factors)]
     if tracing:
         # A size given as traced tensors becomes a constant of the trace, with the tracer's warning (int()).
         output_size = [int(n) for n in output_size]
     for n in output_size:
         if isinstance(n, int) and not -(2**63) <= n < 2**63:
             # As torch's argument parser, which cannot unpack it into an int64 (a recomputed size from a huge scale).
-            raise TypeError(f"output size {n} does not fit in int64 (scale_factor too large?)")
-    if params:
-        return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias), params)
-    return _ops.resample_op(input, output_size, filter_name, bool(align_corners), scales, bool(antialias))
+            raise TypeError(
+                f"torchresample.interpolate: output size {n} does not fit in int64 (scale_factor too large?)"
+            )
+    return output_size
 
 
 def _scales_of(scale_factors: Optional[Sequence]) -> Optional[List[float]]:
@@ -353,7 +373,7 @@ def _spatial_tuple(value, n: int, name: str, op: str) -> Tuple[int, ...]:
     """An int repeated ``n`` times, or a sequence of ``n`` ints, as torch's _single/_pair/_triple accept."""
     if isinstance(value, (list, tuple, torch.Size)):
         if len(value) != n:
-            raise RuntimeError(f"{op}: expected {name} to be an int or {n} ints, but got {value}")
+            raise RuntimeError(f"torchresample.{op}: expected {name} to be an int or {n} ints, but got {value}")
         _int_elements(value, name, op)
         return tuple(value)
     _int_elements([value], name, op)
@@ -406,10 +426,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: 
                 f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
             )
     _check_input(input, op)
-    if indices.device != input.device:
-        raise RuntimeError(
-            f"{op}: expected indices on the input's device ({input.device}), but got them on {indices.device}"
-        )
+    # The op takes batched input: the unbatched form is this function's, so is the rank check (ATen's message). The
+    # checks of indices (dtype, shape, device, values) are the op's (Note [error messages]).
     if input.dim() not in (dim + 1, dim + 2):
         raise RuntimeError(
             f"Input to max_unpooling{dim}d should be a {dim + 1}d or {dim + 2}d Tensor, but got a tensor with "
@@ -419,14 +437,9 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dim: 
     strides = kernel if stride is None else _spatial_tuple(stride, dim, "stride", op)
     pads = _spatial_tuple(padding, dim, "padding", op)
     size = _unpool_output_size(input, kernel, strides, pads, output_size)
-    # torch's 3-D op checks its strides (the 1-D and 2-D ones take none).
+    # torch's 3-D op checks its strides (the 1-D and 2-D ones take none); ours takes the output size instead.
     if dim == 3 and any(s <= 0 for s in strides):
         raise RuntimeError(f"strides should be greater than zero, but got stride: {list(strides)}")
-    if indices.shape != input.shape:
-        raise RuntimeError(
-            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
-            f"indices tensor with shape: {list(indices.shape)}"
-        )
     unbatched = input.dim() == dim + 1
     if unbatched:
         input, indices = input.unsqueeze(0), indices.unsqueeze(0)

@@ -65,7 +65,7 @@ at::Tensor shuffle_cpu(const at::Tensor& self, int64_t factor, int64_t spatial_d
   if (call.output.numel() == 0) {
     return call.output;
   }
-  dispatch_by_width(self.element_size(), "pixel_shuffle", [&](auto zero) {
+  dispatch_by_width(self.element_size(), unshuffle ? "pixel_unshuffle" : "pixel_shuffle", [&](auto zero) {
     using T = decltype(zero);
     permuted_copy<T>(raw<T>(call.source), raw_mut<T>(call.output), call.copy);
   });

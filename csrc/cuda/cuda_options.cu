@@ -17,7 +17,7 @@ int64_t cuda_option(c10::string_view name, int64_t value) {
                                  : name == "force_passes"       ? &o.force_passes
                                  : name == "emulate_capture"    ? &o.emulate_capture
                                                                 : nullptr;
-  TORCH_CHECK_VALUE(option != nullptr, "torchresample: unknown CUDA option '", std::string(name), "'");
+  TORCH_CHECK_VALUE(option != nullptr, "torchresample::_cuda_option: unknown CUDA option '", std::string(name), "'");
   return value < 0 ? option->load() : option->exchange(value);
 }
 

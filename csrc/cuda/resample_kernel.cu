@@ -227,7 +227,7 @@ void apply_plans(const at::Tensor& x, at::Tensor& out, const ResampleGeometry& g
   const AxisMask rest = w_first ? dev.resampled & ~kAxisW : dev.resampled;
   std::vector<AxisMask> grouped = forced_passes(cuda_options().force_passes.load(), rest);
   TORCH_CHECK(grouped.empty() || covered_axes(grouped) == rest,
-              "torchresample: force_passes leaves resampled axes out");
+              "torchresample::resample: force_passes leaves resampled axes out");
   if (grouped.empty()) {
     grouped = plan_passes(extent, g.out, dev.taps, rest, g.batch * g.channels);
   }

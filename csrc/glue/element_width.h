@@ -58,7 +58,7 @@ void dispatch_by_width(size_t width, const char* op, F&& f) {
     case 16:
       return f(width_type<16>{});
     default:
-      TORCH_CHECK_NOT_IMPLEMENTED(false, op, ": elements of ", width, " bytes are not supported");
+      TORCH_CHECK_NOT_IMPLEMENTED(false, "torchresample::", op, ": elements of ", width, " bytes are not supported");
   }
 }
 

@@ -15,13 +15,13 @@ namespace torchresample {
 
 namespace {
 
-void check_indices(const at::Tensor& values, const at::Tensor& indices, const char* what) {
+void check_indices(const at::Tensor& values, const at::Tensor& indices, const char* op, const char* what) {
   TORCH_CHECK(indices.scalar_type() == at::kLong,
               "elements in indices should be type int64 but got: ", indices.scalar_type());
-  TORCH_CHECK(values.device() == indices.device(), "torchresample::max_unpool: expected ", what,
+  TORCH_CHECK(values.device() == indices.device(), "torchresample::", op, ": expected ", what,
               " and indices on the same device, but got ", values.device(), " and ", indices.device());
-  TORCH_CHECK(values.layout() == at::kStrided && indices.layout() == at::kStrided,
-              "torchresample::max_unpool: expected strided tensors");
+  TORCH_CHECK(values.layout() == at::kStrided && indices.layout() == at::kStrided, "torchresample::", op,
+              ": expected strided tensors");
 }
 
 void check_max_unpool(const at::Tensor& self, const at::Tensor& indices, at::IntArrayRef output_size) {
@@ -30,7 +30,7 @@ void check_max_unpool(const at::Tensor& self, const at::Tensor& indices, at::Int
               spatial);
   TORCH_CHECK(self.dim() == spatial + 2, "torchresample::max_unpool: expected an input of shape (N, C, *spatial) ",
               "with ", spatial, " spatial dimensions, but got a tensor with ", self.dim(), " dimensions");
-  check_indices(self, indices, "input");
+  check_indices(self, indices, "max_unpool", "input");
   TORCH_CHECK(self.sizes() == indices.sizes(), "Expected shape of indices to be same as that of the input tensor (",
               self.sizes(), ") but got indices tensor with shape: ", indices.sizes());
   for (int64_t d = 1; d < self.dim(); ++d) {
@@ -51,7 +51,7 @@ void check_max_unpool_backward(const at::Tensor& grad_output, const at::Tensor& 
   const int64_t dim = indices.dim();
   TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample::max_unpool_backward: expected indices of shape ",
               "(N, C, *spatial) with 1, 2 or 3 spatial dimensions, but got a tensor with ", dim, " dimensions");
-  check_indices(grad_output, indices, "grad_output");
+  check_indices(grad_output, indices, "max_unpool_backward", "grad_output");
   TORCH_CHECK(
       grad_output.dim() == dim && grad_output.size(0) == indices.size(0) && grad_output.size(1) == indices.size(1),
       "gradOutput and input Tensors should have same number of dimensions and also the same number of ",

@@ -22,9 +22,13 @@ int64_t checked_power(int64_t r, int64_t k) {
   return static_cast<int64_t>(result);
 }
 
-int64_t checked_product(int64_t a, int64_t b, const std::string& name) {
+// The op's name, as our own messages begin (Note [error messages]).
+const char* op_name(bool unshuffle) { return unshuffle ? "pixel_unshuffle" : "pixel_shuffle"; }
+
+int64_t checked_product(int64_t a, int64_t b, bool unshuffle) {
   int64_t out = 0;
-  TORCH_CHECK(!c10::mul_overflows(a, b, &out), name, ": the output size overflows int64 (", a, " * ", b, ")");
+  TORCH_CHECK(!c10::mul_overflows(a, b, &out), "torchresample::", op_name(unshuffle),
+              ": the output size overflows int64 (", a, " * ", b, ")");
   return out;
 }
 
@@ -40,10 +44,9 @@ std::string pixel_shuffle_name(int64_t spatial_dims, bool unshuffle) {
 
 void check_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial_dims, bool unshuffle) {
   const int64_t k = spatial_dims;
-  TORCH_CHECK(k >= 1 && k <= 3, "torchresample::", unshuffle ? "pixel_unshuffle" : "pixel_shuffle",
-              ": spatial_dims must be 1, 2 or 3, but got ", k);
+  TORCH_CHECK(k >= 1 && k <= 3, "torchresample::", op_name(unshuffle), ": spatial_dims must be 1, 2 or 3, but got ", k);
   const std::string name = pixel_shuffle_name(k, unshuffle);
-  TORCH_CHECK(self.layout() == at::kStrided, name, ": expected a strided tensor");
+  TORCH_CHECK(self.layout() == at::kStrided, "torchresample::", op_name(unshuffle), ": expected a strided tensor");
   TORCH_CHECK(self.dim() >= k + 1, name, " expects input to have at least ", k + 1, " dimensions, but got input with ",
               self.dim(), " dimension(s)");
   const char* factor_name = unshuffle ? "downscale_factor" : "upscale_factor";
@@ -56,7 +59,8 @@ void check_pixel_shuffle(const at::Tensor& self, int64_t factor, int64_t spatial
       TORCH_CHECK(self.size(d) % factor == 0, name, " expects ", axis_names[3 - k + j], " to be divisible by ",
                   factor_name, ", but input.size(", d, ")=", self.size(d), " is not divisible by ", factor);
     }
-    TORCH_CHECK(power > 0, name, ": the output size overflows int64 (", factor, "^", k, " channels per channel)");
+    TORCH_CHECK(power > 0, "torchresample::", op_name(unshuffle), ": the output size overflows int64 (", factor, "^", k,
+                " channels per channel)");
   } else {
     static const char* power_names[] = {"", "the square of ", "the cube of "};
     const int64_t channels = self.size(-k - 1);
@@ -71,14 +75,13 @@ std::vector<int64_t> pixel_shuffle_output_size(at::IntArrayRef sizes, int64_t fa
                                                bool unshuffle) {
   const int64_t k = spatial_dims;
   const int64_t rank = static_cast<int64_t>(sizes.size());
-  const std::string name = pixel_shuffle_name(k, unshuffle);
   std::vector<int64_t> out(sizes.begin(), sizes.end());
   const int64_t power = checked_power(factor, k);
   for (int64_t d = rank - k; d < rank; ++d) {
-    out[d] = unshuffle ? sizes[d] / factor : checked_product(sizes[d], factor, name);
+    out[d] = unshuffle ? sizes[d] / factor : checked_product(sizes[d], factor, unshuffle);
   }
   const int64_t c = rank - k - 1;
-  out[c] = unshuffle ? checked_product(sizes[c], power, name) : (power > 0 ? sizes[c] / power : 0);
+  out[c] = unshuffle ? checked_product(sizes[c], power, unshuffle) : (power > 0 ? sizes[c] / power : 0);
   return out;
 }
 

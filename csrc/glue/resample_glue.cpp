@@ -11,7 +11,7 @@
 
 namespace torchresample {
 
-Filter parse_filter(c10::string_view name) {
+Filter parse_filter(c10::string_view name, const char* op) {
   Filter f = Filter::Nearest;
   if (find_filter(name.data(), name.size(), &f)) {
     return f;
@@ -20,14 +20,15 @@ Filter parse_filter(c10::string_view name) {
   for (int i = 0; i < kFilterCount; ++i) {
     names << (i ? ", " : "") << filter_name(static_cast<Filter>(i));
   }
-  TORCH_CHECK_VALUE(false, "torchresample: unknown filter '", std::string(name), "'; expected one of ", names.str());
+  TORCH_CHECK_VALUE(false, "torchresample::", op, ": unknown filter '", std::string(name), "'; expected one of ",
+                    names.str());
 }
 
-FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given) {
+FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given, const char* op) {
   FilterParams params{};
   const char* error = resolve_filter_params(filter, given.data(), given.size(), &params);
-  TORCH_CHECK_VALUE(error == nullptr, "torchresample: filter '", filter_name(filter), "' ", error ? error : "",
-                    " (got ", given, ")");
+  TORCH_CHECK_VALUE(error == nullptr, "torchresample::", op, ": filter '", filter_name(filter), "' ",
+                    error ? error : "", " (got ", given, ")");
   return params;
 }
 
@@ -41,7 +42,7 @@ std::string filter_kind_name(c10::string_view filter) {
 
 std::vector<double> filter_param_values(c10::string_view filter,
                                         const std::optional<c10::Dict<std::string, double>>& params) {
-  const Filter f = parse_filter(filter);
+  const Filter f = parse_filter(filter, "filter_param_values");
   if (!params.has_value()) {
     return {};
   }
@@ -55,8 +56,8 @@ std::vector<double> filter_param_values(c10::string_view filter,
       values.push_back(it != params->end() ? it->value() : p.default_value);
     }
     TORCH_CHECK_VALUE(
-        used == params->size(), "torchresample: filter_params are not all parameters of the '", Row::name,
-        "' filter (its parameters: ", Row::params.empty() ? "none" : "",
+        used == params->size(), "torchresample::filter_param_values: filter_params are not all parameters of the '",
+        Row::name, "' filter (its parameters: ", Row::params.empty() ? "none" : "",
         [&] {
           std::string names;
           for (const FilterParam& p : Row::params) {
@@ -118,8 +119,9 @@ std::string spatial_string(at::IntArrayRef spatial) {
 
 void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, Filter filter, bool antialias,
                   const char* what, bool forward) {
+  const char* op = forward ? "resample" : "resample_backward";
   const int64_t dim = static_cast<int64_t>(in_sizes.size());
-  TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample: expected ", what,
+  TORCH_CHECK(dim >= 3 && dim <= 5, "torchresample::", op, ": expected ", what,
               " with 3, 4 or 5 dimensions (N, C, spatial...), but got a ", dim, "-D tensor");
   const int64_t spatial = dim - 2;
   TORCH_CHECK(static_cast<int64_t>(out_spatial.size()) == spatial, "It is expected output_size equals to ", spatial,
@@ -134,7 +136,7 @@ void check_common(at::IntArrayRef in_sizes, at::IntArrayRef out_spatial, Filter 
   }
   TORCH_CHECK(positive, "Input and output sizes should be greater than ", empty_ok ? "or equal to 0" : "0",
               ", but got input ", spatial_string(in_spatial), " output ", spatial_string(out_spatial));
-  TORCH_CHECK_VALUE(!antialias || takes_antialias(filter), "torchresample: antialias is not defined for the ",
+  TORCH_CHECK_VALUE(!antialias || takes_antialias(filter), "torchresample::", op, ": antialias is not defined for the ",
                     filter_name(filter), " filter");
 }
 
@@ -158,7 +160,7 @@ void check_resample(const at::Tensor& input, at::IntArrayRef output_size, Filter
 void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size, Filter filter, bool antialias) {
   const int64_t dim = grad_output.dim();
   TORCH_CHECK(dim >= 3 && dim <= 5,
-              "torchresample: expected grad_output with 3, 4 or 5 dimensions (N, C, spatial...), "
+              "torchresample::resample_backward: expected grad_output with 3, 4 or 5 dimensions (N, C, spatial...), "
               "but got a ",
               dim, "-D tensor");
   TORCH_CHECK(static_cast<int64_t>(input_size.size()) == dim - 2, "torchresample::resample_backward: expected ",
@@ -168,6 +170,7 @@ void check_resample_backward(const at::Tensor& grad_output, at::IntArrayRef inpu
   const auto dtype = grad_output.scalar_type();
   TORCH_CHECK_NOT_IMPLEMENTED(at::isFloatingType(dtype), "torchresample::resample_backward: not implemented for '",
                               toString(dtype), "' (floating point tensors are supported)");
+  TORCH_CHECK(grad_output.layout() == at::kStrided, "torchresample::resample_backward: expected a strided tensor");
 }
 
 namespace {
@@ -203,7 +206,7 @@ ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Fi
   const char* op = backward ? "resample_backward" : "resample";
   ResampleCall c;
   c.filter = filter;
-  c.params = parse_filter_params(filter, args.filter_params);
+  c.params = parse_filter_params(filter, args.filter_params, op);
   c.align_corners = args.align_corners;
   c.antialias = args.antialias;
   c.backward = backward;
@@ -258,7 +261,7 @@ NearestRule nearest_rule(const ResampleCall& c, PlanDevice device) {
 }
 
 ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_size, const ResampleArgs& args) {
-  const Filter f = parse_filter(args.filter);
+  const Filter f = parse_filter(args.filter, "resample");
   check_resample(input, output_size, f, args.antialias);
   ResampleCall c = laid_out(input, with_spatial(input.sizes(), output_size), f, args, false);
   c.geometry = c.forward = make_geometry(input.sizes(), output_size, c.layout);
@@ -267,7 +270,7 @@ ResampleCall prepare_resample(const at::Tensor& input, at::IntArrayRef output_si
 
 ResampleCall prepare_resample_backward(const at::Tensor& grad_output, at::IntArrayRef input_size,
                                        const ResampleArgs& args) {
-  const Filter f = parse_filter(args.filter);
+  const Filter f = parse_filter(args.filter, "resample_backward");
   check_resample_backward(grad_output, input_size, f, args.antialias);
   const auto input_shape = with_spatial(grad_output.sizes(), input_size);
   ResampleCall c = laid_out(grad_output, input_shape, f, args, true);

@@ -20,11 +20,21 @@
 
 namespace torchresample {
 
-// The filter of an op name, or torch's ValueError listing the names (Note [filter table]).
-Filter parse_filter(c10::string_view name);
+// Note [error messages]
+// Each check has one owner. The Python functions make the checks torch's Python makes (torch/nn/functional.py:
+// argument forms, modes, unpool output sizes), the C++ ops those of ATen's kernels (sizes, dtypes, indices), fake
+// kernels only what their output shape needs, each with the exception type of its torch counterpart (so a negative
+// unpool size is a ValueError from max_unpool2d, as from torch's, and a RuntimeError from the op, as from ATen's).
+// A check torch makes too keeps torch's words; a message of ours names the entry point that refused the call:
+// "torchresample::<op>: " from an op (C++ or its fake), "torchresample.<function>: " from a Python function, and
+// "torchresample: " where no call is at fault (the build). tests/test_errors.py sends every invalid call through the
+// public function and the raw op.
 
-// A filter's parameters from the op's `filter_params` (none: the defaults), or a ValueError.
-FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given);
+// The filter of a name, or a ValueError of `op` listing the names (Note [filter table]).
+Filter parse_filter(c10::string_view name, const char* op);
+
+// A filter's parameters from the op's `filter_params` (none: the defaults), or a ValueError of `op`.
+FilterParams parse_filter_params(Filter filter, at::ArrayRef<double> given, const char* op);
 
 // The table for TorchScript, which cannot read Python's copy (torchresample.FILTERS): the kind of a filter name
 // ("point", "area", "torch", "windowed"; "" for none), and the op's filter_params from parameters given by name (the
