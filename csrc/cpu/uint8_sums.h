@@ -145,28 +145,31 @@ inline void weighted_blocks(const Lanes& v, const src_t* const* rows, const int1
 }
 #endif
 
+#if defined(TORCHRESAMPLE_ISA_AVX2)
+// weighted_blocks from i on, four vectors at a time, then one; returns where whole vectors end.
+template <typename Lanes, typename src_t, typename dst_t>
+inline int64_t weighted_vectors(const Lanes& v, const src_t* const* rows, const int16_t* w, int64_t n, int64_t i,
+                                int64_t len, dst_t* dst) {
+  for (; i + 4 * Lanes::kWidth <= len; i += 4 * Lanes::kWidth) {
+    weighted_blocks<4>(v, rows, w, n, i, dst);
+  }
+  for (; i + Lanes::kWidth <= len; i += Lanes::kWidth) {
+    weighted_blocks<1>(v, rows, w, n, i, dst);
+  }
+  return i;
+}
+#endif
+
 // dst[i] = finish(sum_k w[k] * rows[k][i]) for i < len: the vertical pass (rows of the intermediate), and the
 // horizontal pass of pixels with many channels (rows = the window's pixels).
 template <typename src_t, typename dst_t>
 void weighted_sum(const src_t* const* rows, const int16_t* w, int64_t n, int64_t len, dst_t* dst, const Rounding& r) {
   int64_t i = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-  const Lanes512 wide(r);
-  for (; i + 128 <= len; i += 128) {
-    weighted_blocks<4>(wide, rows, w, n, i, dst);
-  }
-  for (; i + 32 <= len; i += 32) {
-    weighted_blocks<1>(wide, rows, w, n, i, dst);
-  }
+  i = weighted_vectors(Lanes512(r), rows, w, n, i, len, dst);
 #endif
 #if defined(TORCHRESAMPLE_ISA_AVX2)
-  const Lanes256 lanes(r);
-  for (; i + 64 <= len; i += 64) {
-    weighted_blocks<4>(lanes, rows, w, n, i, dst);
-  }
-  for (; i + 16 <= len; i += 16) {
-    weighted_blocks<1>(lanes, rows, w, n, i, dst);
-  }
+  i = weighted_vectors(Lanes256(r), rows, w, n, i, len, dst);
 #endif
   for (; i < len; ++i) {
     int32_t sum = 0;
