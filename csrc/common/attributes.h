@@ -1,5 +1,5 @@
-// Function attributes of the kernels, for every compiler that builds them. common/ is standard C++ only (no ATen, no
-// c10), so a plain C++ test can include it.
+// Function attributes of the kernels, for every compiler that builds them. common/ is standard C++ only (no torch
+// headers), so a plain C++ test can include it.
 #pragma once
 
 // TORCHRESAMPLE_HOST_DEVICE marks a function of common/ that CUDA kernels call as well as host code: __host__
