@@ -22,6 +22,22 @@ inline void define_ops(torch::Library& m) {
   m.def(
       "resample_backward(Tensor grad_output, SymInt[] input_size, str filter, bool align_corners=False, "
       "float[]? scales=None, bool antialias=False, float[]? filter_params=None) -> Tensor");
+  // Note [scale and translate]: output sample k resamples input sample indices[k] (k when indices is None) along the
+  // last len(output_size) axes, sampling the input at (o + 0.5 - translation) / scale - 0.5 for output o, with the
+  // filter widened on a downscale when `antialias`. `scale` and `translation`: (K, len(output_size)), a row per output
+  // sample. The result is (K, C, *output_size).
+  m.def(
+      "scale_and_translate(Tensor input, SymInt[] output_size, Tensor scale, Tensor translation, str filter, "
+      "bool antialias=True, float[]? filter_params=None, Tensor? indices=None) -> Tensor");
+  // Its gradient with respect to the input, of shape `input_shape`: each input sample gathers the output samples that
+  // read it, in increasing order.
+  m.def(
+      "scale_and_translate_backward(Tensor grad_output, SymInt[] input_shape, Tensor scale, Tensor translation, "
+      "str filter, bool antialias=True, float[]? filter_params=None, Tensor? indices=None) -> Tensor");
+  // Its gradients with respect to scale and translation (float64, their shape).
+  m.def(
+      "scale_and_translate_param_backward(Tensor grad_output, Tensor input, Tensor scale, Tensor translation, "
+      "str filter, bool antialias=True, float[]? filter_params=None, Tensor? indices=None) -> (Tensor, Tensor)");
   // The filter table for TorchScript code (torchresample/_script.py): no tensors, so one kernel for every backend.
   m.def("filter_kind(str filter) -> str", &filter_kind_name);
   m.def("filter_param_values(str filter, Dict(str, float)? params) -> float[]", &filter_param_values);

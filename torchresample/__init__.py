@@ -30,6 +30,7 @@ from .modules import (  # noqa: E402
     UpsamplingNearest2d,
 )
 from .patching import is_patched, patch, patch_torch, unpatch_torch  # noqa: E402
+from .sampling import crop_and_resize, scale_and_translate  # noqa: E402
 
 _distributed.register_if_loaded()
 onnx.install()
@@ -46,6 +47,8 @@ __all__ = [
     "FILTERS",
     "FilterInfo",
     "interpolate",
+    "scale_and_translate",
+    "crop_and_resize",
     "functional",
     "nn",
     "Upsample",

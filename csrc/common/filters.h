@@ -157,7 +157,9 @@ struct AxisFilter {
 };
 
 // The weight functions take the signed distance x in filter units (input pixels, or output pixels on an antialiased
-// downscale) and the parameters in the accumulation type T; radii are in filter units. Filters of the kPoint, kArea
+// downscale) and the parameters in the accumulation type T; radii are in filter units. `slope` is the weight's
+// derivative in x (0 where the weight is flat or jumps: the box), for the gradients of scale_and_translate with respect
+// to its scale and translation (Note [scale and translate]). Filters of the kPoint, kArea
 // and kTorch kinds also make their own taps (`taps`): the first input index, the count and the weights w[0..count),
 // distinct ascending in-range indices, clamped taps folded onto the edge.
 
@@ -177,6 +179,22 @@ inline T cubic_far(T x, T a) {
   return ((a * x - T(5) * a) * x + T(8) * a) * x - T(4) * a;
 }
 
+// The derivatives in |x| of the two pieces of Keys' kernel.
+template <typename T>
+inline T cubic_near_slope(T x, T a) {
+  return (T(3) * (a + T(2)) * x - T(2) * (a + T(3))) * x;
+}
+
+template <typename T>
+inline T cubic_far_slope(T x, T a) {
+  return (T(3) * a * x - T(10) * a) * x + T(8) * a;
+}
+
+template <typename T>
+inline T sign_of(T x) {
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+}
+
 // Mitchell and Netravali's two-parameter cubic (B = 0, C = -a is Keys' a).
 template <typename T>
 inline T bc_cubic_weight(T x, T b, T c) {
@@ -189,6 +207,19 @@ inline T bc_cubic_weight(T x, T b, T c) {
     return ((-b - T(6) * c) * x * x * x + (T(6) * b + T(30) * c) * x * x + (T(-12) * b - T(48) * c) * x +
             (T(8) * b + T(24) * c)) /
            T(6);
+  }
+  return T(0);
+}
+
+template <typename T>
+inline T bc_cubic_slope(T x, T b, T c) {
+  const T s = sign_of(x);
+  x = std::fabs(x);
+  if (x < T(1)) {
+    return s * (T(3) * (T(12) - T(9) * b - T(6) * c) * x * x + T(2) * (T(-18) + T(12) * b + T(6) * c) * x) / T(6);
+  }
+  if (x < T(2)) {
+    return s * (T(3) * (-b - T(6) * c) * x * x + T(2) * (T(6) * b + T(30) * c) * x + (T(-12) * b - T(48) * c)) / T(6);
   }
   return T(0);
 }
@@ -206,6 +237,10 @@ struct NearestFilter {
   template <typename T>
   static T weight(T x, const T*) {
     return box_weight(x);
+  }
+  template <typename T>
+  static T slope(T, const T*) {
+    return T(0);
   }
   template <typename T>
   static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
@@ -230,6 +265,10 @@ struct LinearFilter {
   static T weight(T x, const T*) {
     x = std::fabs(x);
     return x < T(1) ? T(1) - x : T(0);
+  }
+  template <typename T>
+  static T slope(T x, const T*) {
+    return std::fabs(x) < T(1) ? -sign_of(x) : T(0);
   }
   template <typename T>
   static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
@@ -269,6 +308,12 @@ struct CubicFilter {
   static T weight(T x, const T*) {
     x = std::fabs(x);
     return x < T(1) ? cubic_near<T>(x, T(-0.5)) : (x < T(2) ? cubic_far<T>(x, T(-0.5)) : T(0));
+  }
+  template <typename T>
+  static T slope(T x, const T*) {
+    const T s = sign_of(x);
+    x = std::fabs(x);
+    return s * (x < T(1) ? cubic_near_slope<T>(x, T(-0.5)) : (x < T(2) ? cubic_far_slope<T>(x, T(-0.5)) : T(0)));
   }
   template <typename T>
   static int64_t taps(const AxisFilter<T>& f, int64_t o, T* w, int64_t& count) {
@@ -335,6 +380,19 @@ struct LanczosFilter {
     const T px = T(3.14159265358979323846) * x;
     return (a * std::sin(px) * std::sin(px / a)) / (px * px);
   }
+  template <typename T>
+  static T slope(T x, const T* p) {
+    const T a = p[0];
+    const T s = sign_of(x);
+    x = std::fabs(x);
+    if (x >= a || x == T(0)) {
+      return T(0);
+    }
+    const T pi = T(3.14159265358979323846);
+    const T px = pi * x, sx = std::sin(px), sa = std::sin(px / a);
+    // d/dx of a sin(px) sin(px / a) / px^2, with px = pi x
+    return s * pi * (a * std::cos(px) * sa + sx * std::cos(px / a) - T(2) * a * sx * sa / px) / (px * px);
+  }
 };
 
 // The box: every input pixel whose centre falls in the window weighs the same (Pillow's BOX); nearest with a window.
@@ -357,6 +415,10 @@ struct GaussianFilter {
   static T weight(T x, const T* p) {
     return std::fabs(x) < T(3) * p[0] ? std::exp(-x * x / (T(2) * p[0] * p[0])) : T(0);
   }
+  template <typename T>
+  static T slope(T x, const T* p) {
+    return -x / (p[0] * p[0]) * weight(x, p);
+  }
 };
 
 // Mitchell-Netravali, B = C = 1/3 by default.
@@ -372,6 +434,10 @@ struct MitchellFilter {
   template <typename T>
   static T weight(T x, const T* p) {
     return bc_cubic_weight<T>(x, p[0], p[1]);
+  }
+  template <typename T>
+  static T slope(T x, const T* p) {
+    return bc_cubic_slope<T>(x, p[0], p[1]);
   }
 };
 

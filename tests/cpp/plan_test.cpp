@@ -6,6 +6,7 @@
 #include "common/max_unpool.h"
 #include "common/pixel_shuffle.h"
 #include "common/plan.h"
+#include "common/sampled_plan.h"
 #include "common/store.h"
 #include "cuda/pass_planner.h"
 
@@ -88,6 +89,45 @@ void check_pass_planner() {
   }
 }
 
+// Note [scale and translate]: the derivative plans of sampled_axis against central differences of its weights, for the
+// filters continuous at their radius (the box and the cut Gaussian jump there), antialiased downscales and upscales.
+void check_sampled_derivatives() {
+  const Filter filters[] = {Filter::Linear, Filter::Cubic, Filter::Lanczos, Filter::Mitchell, Filter::CatmullRom};
+  const double cases[][4] = {{17, 6, 0.37, 1.3}, {9, 23, 2.6, -3.7}, {30, 30, 1.05, 0.4}, {12, 5, 0.41, 2.2}};
+  for (const Filter f : filters) {
+    FilterParams params{};
+    resolve_filter_params(f, nullptr, 0, &params);
+    for (const auto& c : cases) {
+      const auto in = static_cast<int64_t>(c[0]), out = static_cast<int64_t>(c[1]);
+      const double s = c[2], tr = c[3], h = 1e-6;
+      for (const bool antialias : {false, true}) {
+        const SampledAxis<double> a = sampled_axis<double>(f, params, antialias, in, out, s, tr, true);
+        const auto at = [&](double scale, double translation, int64_t o, int64_t i) {
+          const AxisPlan<double> p =
+              sampled_axis<double>(f, params, antialias, in, out, scale, translation, false).plan;
+          const int64_t k = i - p.start[o];
+          return k >= 0 && k < p.count[o] ? p.weight[o * p.taps + k] : 0.0;
+        };
+        double worst = 0.0;
+        for (int64_t o = 0; o < out; ++o) {
+          for (int64_t k = 0; k < a.plan.count[o]; ++k) {
+            const int64_t i = a.plan.start[o] + k;
+            const double ds = (at(s + h, tr, o, i) - at(s - h, tr, o, i)) / (2 * h);
+            const double dt = (at(s, tr + h, o, i) - at(s, tr - h, o, i)) / (2 * h);
+            worst = std::max(worst, std::fabs(ds - a.d_scale.weight[o * a.plan.taps + k]));
+            worst = std::max(worst, std::fabs(dt - a.d_translation.weight[o * a.plan.taps + k]));
+          }
+        }
+        if (worst > 1e-6) {
+          std::printf("FAIL sampled derivatives: %s %lld -> %lld scale %g translation %g antialias %d (%g)\n",
+                      filter_name(f), static_cast<long long>(in), static_cast<long long>(out), s, tr, antialias, worst);
+          ++failures;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -112,6 +152,7 @@ int main() {
     ++failures;
   }
   check_pass_planner();
+  check_sampled_derivatives();
   std::printf("%s (%d filters)\n", failures ? "FAILED" : "ok", kFilterCount);
   return failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
