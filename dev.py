@@ -51,6 +51,7 @@ DEVICE_TESTS = [
     "tests/test_max_unpool.py",
     "tests/test_ops.py",
     "tests/test_pixel_shuffle.py",
+    "tests/test_sampling.py",
     "tests/test_emulation.py",
 ]
 

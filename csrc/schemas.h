@@ -28,16 +28,18 @@ inline void define_ops(torch::Library& m) {
   // sample. The result is (K, C, *output_size).
   m.def(
       "scale_and_translate(Tensor input, SymInt[] output_size, Tensor scale, Tensor translation, str filter, "
-      "bool antialias=True, float[]? filter_params=None, Tensor? indices=None) -> Tensor");
+      "bool antialias=True, float[]? filter_params=None, Tensor? indices=None, Tensor? regions=None) -> Tensor");
   // Its gradient with respect to the input, of shape `input_shape`: each input sample gathers the output samples that
   // read it, in increasing order.
   m.def(
       "scale_and_translate_backward(Tensor grad_output, SymInt[] input_shape, Tensor scale, Tensor translation, "
-      "str filter, bool antialias=True, float[]? filter_params=None, Tensor? indices=None) -> Tensor");
+      "str filter, bool antialias=True, float[]? filter_params=None, Tensor? indices=None, Tensor? regions=None) -> "
+      "Tensor");
   // Its gradients with respect to scale and translation (float64, their shape).
   m.def(
       "scale_and_translate_param_backward(Tensor grad_output, Tensor input, Tensor scale, Tensor translation, "
-      "str filter, bool antialias=True, float[]? filter_params=None, Tensor? indices=None) -> (Tensor, Tensor)");
+      "str filter, bool antialias=True, float[]? filter_params=None, Tensor? indices=None, Tensor? regions=None) -> "
+      "(Tensor, Tensor)");
   // The filter table for TorchScript code (torchresample/_script.py): no tensors, so one kernel for every backend.
   m.def("filter_kind(str filter) -> str", &filter_kind_name);
   m.def("filter_param_values(str filter, Dict(str, float)? params) -> float[]", &filter_param_values);

@@ -447,3 +447,213 @@ def test_against_tf_crop_and_resize(method, mode):
     mask = np.stack(valid)[..., None].repeat(3, -1)
     assert mask.mean() > 0.5
     np.testing.assert_allclose(ours[mask], expected[mask], rtol=2e-5, atol=2e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The CUDA kernels (a GPU when present, always the emulated device) against the CPU kernels
+
+DEVICE_CASES = [
+    # (input shape, output size, box count per image)
+    ((2, 3, 13), (5,), 2),
+    ((2, 4, 11, 9), (6, 13), 3),
+    ((1, 2, 6, 5, 7), (4, 8, 3), 2),
+]
+
+
+def _device_args(shape, size, per_image, dtype):
+    n, k = shape[0], len(size)
+    x = torch.randn(shape, dtype=torch.float64)
+    x = (x * 60 + 120).clamp(0, 255).round().to(dtype) if dtype == torch.uint8 else x.to(dtype)
+    samples = n * per_image
+    scale = torch.exp(torch.empty(samples, k, dtype=torch.float64).uniform_(math.log(1 / 8), math.log(8)))
+    translation = torch.empty(samples, k, dtype=torch.float64).uniform_(-3, 3)
+    indices = torch.arange(n).repeat_interleave(per_image).flip(0)
+    return x, list(size), scale, translation, indices
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic", "lanczos", "nearest", "area"])
+@pytest.mark.parametrize("antialias", [True, False])
+@pytest.mark.parametrize("case", DEVICE_CASES, ids=[f"{len(c[1])}d" for c in DEVICE_CASES])
+def test_device_forward_matches_cpu(dev, mode, antialias, case):
+    x, size, s, t, idx = _device_args(*case, torch.float64)
+    ours = dev.ops.scale_and_translate(dev.put(x), size, dev.put(s), dev.put(t), mode, antialias, None, dev.put(idx))
+    with dev.on_cpu_kernels():
+        expected = torch.ops.torchresample.scale_and_translate(x, size, s, t, mode, antialias, None, idx)
+    torch.testing.assert_close(ours.cpu(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16, torch.uint8])
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_device_dtypes_and_layouts(dev, dtype, layout):
+    x, size, s, t, idx = _device_args((2, 3, 12, 10), (7, 9), 2, dtype)
+    fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
+    x = x[idx].contiguous(memory_format=fmt)
+    ours = scale_and_translate(dev.put(x), size, dev.put(s), dev.put(t), mode="cubic")
+    expected = dev.host(scale_and_translate, x, size, s, t, mode="cubic")
+    assert ours.dtype == dtype and ours.is_contiguous(memory_format=fmt)
+    tol = {torch.uint8: (0, 1), torch.float32: (1e-5, 1e-5)}.get(dtype, (1e-2, 1e-2))
+    torch.testing.assert_close(ours.cpu().double(), expected.double(), rtol=tol[0], atol=tol[1])
+
+
+@pytest.mark.parametrize("case", DEVICE_CASES, ids=[f"{len(c[1])}d" for c in DEVICE_CASES])
+def test_device_gradients_match_cpu_and_repeat_bitwise(dev, case):
+    """The input gradient gathers every sample of an input in a fixed order, the parameter gradients sum in a fixed
+    order: the same bits on every run, and the CPU kernels' values."""
+    x, size, s, t, idx = _device_args(*case, torch.float64)
+    g = torch.randn(idx.numel(), x.shape[1], *size, dtype=torch.float64)
+
+    def grads(x, s, t, g, idx):
+        x, s, t = (v.clone().requires_grad_() for v in (x, s, t))
+        y = torch.ops.torchresample.scale_and_translate(x, size, s, t, "cubic", True, None, idx)
+        return torch.autograd.grad(y, (x, s, t), g)
+
+    ours = [grads(*(dev.put(v) for v in (x, s, t, g, idx))) for _ in range(2)]
+    expected = dev.host(grads, x, s, t, g, idx)
+    for a, b, e in zip(*ours, expected):
+        assert torch.equal(a, b)
+        torch.testing.assert_close(a.cpu(), e, rtol=1e-9, atol=1e-9)
+
+
+def test_device_crop_and_resize_box_gradients(dev):
+    x = torch.randn(2, 4, 30, 26, dtype=torch.float64)
+    boxes = torch.rand(40, 4, dtype=torch.float64) * 18 - 2
+    boxes[:, 2:] += boxes[:, :2] + 4
+    idx = torch.randint(0, 2, (40,))
+
+    def grads(x, boxes, idx):
+        x, boxes = x.clone().requires_grad_(), boxes.clone().requires_grad_()
+        y = crop_and_resize(x, boxes, (7, 7), box_indices=idx)
+        return (y, *torch.autograd.grad(y, (x, boxes), torch.ones_like(y)))
+
+    ours = grads(dev.put(x), dev.put(boxes), dev.put(idx))
+    for a, e in zip(ours, dev.host(grads, x, boxes, idx)):
+        torch.testing.assert_close(a.cpu(), e, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_device_opcheck(dev, index):
+    args = [dev.put(a) if isinstance(a, torch.Tensor) else a for a in _op_samples()[index]]
+    dev.opcheck(torch.ops.torchresample.scale_and_translate.default, args)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Regions: a part of the input as a sample's whole input (a crop and a resample in one pass)
+
+
+def test_regions_equal_the_op_on_the_cropped_input():
+    x = torch.randn(2, 3, 20, 17, dtype=torch.float64)
+    regions = torch.tensor([[2, 3, 15, 11], [0, 0, 20, 17], [5, 9, 6, 17]])
+    idx = torch.tensor([1, 0, 1])
+    s = torch.tensor([[0.6, 1.7], [0.35, 0.4], [3.0, 0.5]], dtype=torch.float64)
+    t = torch.tensor([[0.5, -1.0], [0.0, 0.0], [-0.2, 0.3]], dtype=torch.float64)
+    for mode in ("linear", "cubic", "lanczos", "box"):
+        ours = torch.ops.torchresample.scale_and_translate(x, [6, 7], s, t, mode, True, None, idx, regions)
+        for k, (i, j, i2, j2) in enumerate(regions.tolist()):
+            crop = x[idx[k] : idx[k] + 1, :, i:i2, j:j2]
+            expected = torch.ops.torchresample.scale_and_translate(crop, [6, 7], s[k : k + 1], t[k : k + 1], mode)
+            torch.testing.assert_close(ours[k : k + 1], expected, rtol=1e-12, atol=1e-12)
+
+
+def test_regions_gradients():
+    x = torch.randn(2, 2, 9, 8, dtype=torch.float64, requires_grad=True)
+    s = torch.tensor([[0.6, 1.7], [1.2, 0.4]], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([[0.45, -1.0], [0.2, 0.3]], dtype=torch.float64, requires_grad=True)  # off the edges' kinks
+    regions = torch.tensor([[1, 2, 8, 8], [0, 3, 9, 5]])
+    assert torch.autograd.gradcheck(
+        lambda x, s, t: torch.ops.torchresample.scale_and_translate(
+            x, [4, 5], s, t, "cubic", True, None, None, regions
+        ),
+        (x, s, t),
+    )
+
+
+@pytest.mark.parametrize(
+    "regions,exc",
+    [
+        (torch.tensor([[0, 0, 9, 9]]), IndexError),  # past the input
+        (torch.tensor([[3, 0, 3, 5]]), IndexError),  # empty
+        (torch.tensor([[0, 0, 5]]), RuntimeError),  # shape
+        (torch.tensor([[0.0, 0.0, 5.0, 5.0]]), RuntimeError),  # dtype
+    ],
+)
+def test_invalid_regions(regions, exc):
+    x = torch.randn(1, 1, 8, 8)
+    one = torch.ones(1, 2, dtype=torch.float64)
+    with pytest.raises(exc, match="torchresample::scale_and_translate"):
+        torch.ops.torchresample.scale_and_translate(x, [4, 4], one, one * 0, "linear", True, None, None, regions)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# torchresample.transforms.RandomResizedCrop against torchvision's
+
+
+def _torchvision():
+    return pytest.importorskip("torchvision", reason="torchvision is a test dependency (dev.py installs it)")
+
+
+RRC_MODES = [("bilinear", True), ("bilinear", False), ("bicubic", True), ("nearest", True), ("bicubic", False)]
+
+
+@pytest.mark.parametrize("mode,antialias", RRC_MODES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.uint8])
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_random_resized_crop_matches_torchvision(mode, antialias, dtype, version):
+    tv = _torchvision()
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import v2
+
+    cls = tv.transforms.RandomResizedCrop if version == "v1" else v2.RandomResizedCrop
+    theirs = cls((24, 20), interpolation=InterpolationMode(mode), antialias=antialias)
+    ours = torchresample.transforms.RandomResizedCrop(
+        (24, 20), interpolation=InterpolationMode(mode), antialias=antialias
+    )
+    img = (torch.rand(3, 70, 90) * 255).round()
+    for seed in range(6):
+        # The reference is torchvision on the float image: its uint8 paths clamp between passes where a cubic
+        # overshoots (up to 10 away from the float result); ours keeps the uint8 contract, within 1 of it.
+        torch.manual_seed(seed)
+        expected = theirs(img)
+        torch.manual_seed(seed)
+        got = ours(img.to(dtype))
+        assert got.shape == expected.shape and got.dtype == dtype
+        if dtype == torch.uint8:
+            expected = expected.clamp(0, 255).round()
+        torch.testing.assert_close(got.double(), expected.double(), rtol=1e-4, atol=1 if dtype == torch.uint8 else 1e-3)
+
+
+def test_random_resized_crop_per_sample_is_torchvision_per_image():
+    tv = _torchvision()
+    batch = torch.randint(0, 256, (5, 3, 60, 80), dtype=torch.uint8).contiguous(memory_format=torch.channels_last)
+    theirs = tv.transforms.v2.RandomResizedCrop(32, antialias=True)
+    ours = torchresample.transforms.RandomResizedCrop(32, per_sample=True)
+    torch.manual_seed(3)
+    expected = torch.stack([theirs(img) for img in batch])
+    torch.manual_seed(3)
+    got = ours(batch)
+    assert got.shape == (5, 3, 32, 32)
+    torch.testing.assert_close(got.int(), expected.int(), rtol=0, atol=1)
+    torch.manual_seed(3)
+    assert torch.equal(torchresample.transforms.RandomResizedCrop(32, interpolation=2, per_sample=True)(batch), got)
+
+
+def test_random_resized_crop_arguments():
+    t = torchresample.transforms.RandomResizedCrop([16])
+    assert t.size == (16, 16) and "per_sample=False" in repr(t)
+    with pytest.raises(TypeError, match="Scale should be a sequence"):
+        torchresample.transforms.RandomResizedCrop(16, scale=0.5)
+    with pytest.raises(ValueError, match="only two dimensions"):
+        torchresample.transforms.RandomResizedCrop((1, 2, 3))
+    with pytest.raises(ValueError, match="batch dimension"):
+        torchresample.transforms.RandomResizedCrop(16, per_sample=True)(torch.rand(8, 8))
+    with pytest.raises(TypeError, match="expected a tensor"):
+        torchresample.transforms.RandomResizedCrop(16)([[0.0]])
+
+
+def test_device_random_resized_crop(dev):
+    batch = torch.rand(4, 3, 50, 64)
+    rrc = torchresample.transforms.RandomResizedCrop((20, 24), per_sample=True)
+    torch.manual_seed(5)
+    ours = rrc(dev.put(batch))
+    torch.manual_seed(5)
+    expected = dev.host(rrc, batch)
+    torch.testing.assert_close(ours.cpu(), expected, rtol=1e-5, atol=1e-5)

@@ -31,6 +31,7 @@ from .modules import (  # noqa: E402
 )
 from .patching import is_patched, patch, patch_torch, unpatch_torch  # noqa: E402
 from .sampling import crop_and_resize, scale_and_translate  # noqa: E402
+from . import transforms  # noqa: E402
 
 _distributed.register_if_loaded()
 onnx.install()

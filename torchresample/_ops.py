@@ -268,7 +268,7 @@ torch.library.register_vmap(
 
 @torch.library.register_fake("torchresample::scale_and_translate")
 def _scale_and_translate_fake(
-    input, output_size, scale, translation, filter, antialias=True, filter_params=None, indices=None
+    input, output_size, scale, translation, filter, antialias=True, filter_params=None, indices=None, regions=None
 ):
     _check_spatial(input, output_size, "scale_and_translate", "output size")
     samples = indices.shape[0] if indices is not None else input.shape[0]
@@ -277,14 +277,14 @@ def _scale_and_translate_fake(
 
 @torch.library.register_fake("torchresample::scale_and_translate_backward")
 def _scale_and_translate_backward_fake(
-    grad_output, input_shape, scale, translation, filter, antialias=True, filter_params=None, indices=None
+    grad_output, input_shape, scale, translation, filter, antialias=True, filter_params=None, indices=None, regions=None
 ):
     return _empty_like_format(grad_output, list(input_shape))
 
 
 @torch.library.register_fake("torchresample::scale_and_translate_param_backward")
 def _scale_and_translate_param_backward_fake(
-    grad_output, input, scale, translation, filter, antialias=True, filter_params=None, indices=None
+    grad_output, input, scale, translation, filter, antialias=True, filter_params=None, indices=None, regions=None
 ):
     return (
         torch.empty(scale.shape, dtype=torch.float64, device=scale.device),
@@ -293,34 +293,34 @@ def _scale_and_translate_param_backward_fake(
 
 
 def _sampled_setup(ctx, inputs, output):
-    input, output_size, scale, translation, filter, antialias, filter_params, indices = inputs
+    input, output_size, scale, translation, filter, antialias, filter_params, indices, regions = inputs
     ctx.input_shape = list(input.shape)
     ctx.options = (filter, antialias, filter_params)
     params_grad = ctx.needs_input_grad[2] or ctx.needs_input_grad[3]
-    ctx.save_for_backward(input if params_grad else None, scale, translation, indices)
+    ctx.save_for_backward(input if params_grad else None, scale, translation, indices, regions)
 
 
 def _sampled_backward(ctx, grad):
-    input, scale, translation, indices = ctx.saved_tensors
+    input, scale, translation, indices, regions = ctx.saved_tensors
     filter, antialias, filter_params = ctx.options
     ops = torch.ops.torchresample
     grad_input = grad_scale = grad_translation = None
     if ctx.needs_input_grad[0]:
         grad_input = ops.scale_and_translate_backward(
-            grad, ctx.input_shape, scale, translation, filter, antialias, filter_params, indices
+            grad, ctx.input_shape, scale, translation, filter, antialias, filter_params, indices, regions
         )
     if ctx.needs_input_grad[2] or ctx.needs_input_grad[3]:
         grad_scale, grad_translation = ops.scale_and_translate_param_backward(
-            grad, input, scale, translation, filter, antialias, filter_params, indices
+            grad, input, scale, translation, filter, antialias, filter_params, indices, regions
         )
-    return grad_input, None, grad_scale, grad_translation, None, None, None, None
+    return grad_input, None, grad_scale, grad_translation, None, None, None, None, None
 
 
 def _sampled_backward_setup(ctx, inputs, output):
-    grad_output, input_shape, scale, translation, filter, antialias, filter_params, indices = inputs
+    grad_output, input_shape, scale, translation, filter, antialias, filter_params, indices, regions = inputs
     ctx.output_size = list(grad_output.shape[2:])
     ctx.options = (filter, antialias, filter_params)
-    ctx.save_for_backward(scale, translation, indices)
+    ctx.save_for_backward(scale, translation, indices, regions)
 
 
 def _sampled_double_backward(ctx, grad):
@@ -329,12 +329,12 @@ def _sampled_double_backward(ctx, grad):
             "torchresample.scale_and_translate: second derivatives that mix the input with scale or translation are "
             "not implemented (the gradient of the input gradient is, with respect to grad_output)"
         )
-    scale, translation, indices = ctx.saved_tensors
+    scale, translation, indices, regions = ctx.saved_tensors
     filter, antialias, filter_params = ctx.options
     out = torch.ops.torchresample.scale_and_translate(
-        grad, ctx.output_size, scale, translation, filter, antialias, filter_params, indices
+        grad, ctx.output_size, scale, translation, filter, antialias, filter_params, indices, regions
     )
-    return out, None, None, None, None, None, None, None
+    return out, None, None, None, None, None, None, None, None
 
 
 torch.library.register_autograd("torchresample::scale_and_translate", _sampled_backward, setup_context=_sampled_setup)

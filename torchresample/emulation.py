@@ -21,7 +21,17 @@ from . import _ops
 
 __all__ = ["available", "EmulatedCuda", "option", "ops"]
 
-_OPS = ("resample", "resample_backward", "max_unpool", "max_unpool_backward", "pixel_shuffle", "pixel_unshuffle")
+_OPS = (
+    "resample",
+    "resample_backward",
+    "max_unpool",
+    "max_unpool_backward",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "scale_and_translate",
+    "scale_and_translate_backward",
+    "scale_and_translate_param_backward",
+)
 _loaded: bool | None = None
 
 

@@ -28,6 +28,10 @@ namespace torchresample {
 //   dc/dt = -1 / scale;  dc/ds = -(c + 0.5) / scale;  dks/ds = -1 / scale^2 where ks = 1 / scale (antialiased
 //   downscale), else 0.
 // A plan's windows move monotonically with o (scale > 0), so its transpose is again a plan (Note [axis plan]).
+//
+// A region (the ops' `regions`) makes a part of the input the whole input of one sample: the definition applies to
+// the region, whose outside is out of the input (taps there are dropped). That is a crop followed by a resample, as
+// torchvision's RandomResizedCrop does it, in one pass.
 
 // One axis of one sample: the plan and, when asked for, the derivatives of its weights (same windows).
 template <typename T>
@@ -110,6 +114,17 @@ SampledAxis<T> sampled_axis(Filter filter, const FilterParams& params, bool anti
     }
   }
   return a;
+}
+
+// A plan built for a region [first, first + region) of an input of `in` pixels, moved to read the input itself.
+template <typename T>
+void place_in_input(SampledAxis<T>& a, int64_t first, int64_t in) {
+  for (AxisPlan<T>* p : {&a.plan, &a.d_scale, &a.d_translation}) {
+    p->in_size = in;
+    for (int64_t o = 0; o < p->out_size; ++o) {
+      p->start[o] += p->count[o] > 0 ? first : 0;
+    }
+  }
 }
 
 }  // namespace torchresample

@@ -28,9 +28,9 @@ Plans<T> plans_of(const std::array<SampledAxis<T>, 3>& axes) {
 at::Tensor scale_and_translate_cpu(const at::Tensor& input, at::IntArrayRef output_size, const at::Tensor& scale,
                                    const at::Tensor& translation, c10::string_view filter, bool antialias,
                                    std::optional<at::ArrayRef<double>> filter_params,
-                                   const std::optional<at::Tensor>& indices) {
-  const SampledCall c =
-      prepare_scale_and_translate(input, output_size, scale, translation, filter, antialias, filter_params, indices);
+                                   const std::optional<at::Tensor>& indices, const std::optional<at::Tensor>& regions) {
+  const SampledCall c = prepare_scale_and_translate(input, output_size, scale, translation, filter, antialias,
+                                                    filter_params, indices, regions);
   if (c.result.numel() == 0) {
     return c.result;
   }
@@ -55,9 +55,10 @@ at::Tensor scale_and_translate_backward_cpu(const at::Tensor& grad_output, at::I
                                             const at::Tensor& scale, const at::Tensor& translation,
                                             c10::string_view filter, bool antialias,
                                             std::optional<at::ArrayRef<double>> filter_params,
-                                            const std::optional<at::Tensor>& indices) {
+                                            const std::optional<at::Tensor>& indices,
+                                            const std::optional<at::Tensor>& regions) {
   const SampledCall c = prepare_scale_and_translate_backward(grad_output, input_shape, scale, translation, filter,
-                                                             antialias, filter_params, indices);
+                                                             antialias, filter_params, indices, regions);
   if (c.result.numel() == 0) {
     return c.result;
   }
@@ -144,10 +145,10 @@ void param_gradients(const SampledCall& c, const at::Tensor& grad, double* ds, d
 std::tuple<at::Tensor, at::Tensor> scale_and_translate_param_backward_cpu(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& scale, const at::Tensor& translation,
     c10::string_view filter, bool antialias, std::optional<at::ArrayRef<double>> filter_params,
-    const std::optional<at::Tensor>& indices) {
+    const std::optional<at::Tensor>& indices, const std::optional<at::Tensor>& regions) {
   at::Tensor grad;
   const SampledCall c = prepare_scale_and_translate_params(grad_output, input, scale, translation, filter, antialias,
-                                                           filter_params, indices, &grad);
+                                                           filter_params, indices, regions, &grad);
   const auto options = at::TensorOptions().dtype(at::kDouble);
   at::Tensor d_scale = at::empty({c.samples, c.spatial}, options);
   at::Tensor d_translation = at::empty({c.samples, c.spatial}, options);

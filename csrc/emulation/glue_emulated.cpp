@@ -5,3 +5,4 @@
 #include "../glue/max_unpool_glue.cpp"
 #include "../glue/pixel_shuffle_glue.cpp"
 #include "../glue/resample_glue.cpp"
+#include "../glue/sampled_glue.cpp"

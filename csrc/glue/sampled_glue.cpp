@@ -31,7 +31,7 @@ std::vector<double> per_sample(const at::Tensor& values, int64_t samples, int64_
 SampledCall common(int64_t images, int64_t channels, at::IntArrayRef in_spatial, at::IntArrayRef out_spatial,
                    const at::Tensor& scale, const at::Tensor& translation, c10::string_view filter, bool antialias,
                    std::optional<at::ArrayRef<double>> filter_params, const std::optional<at::Tensor>& indices,
-                   at::MemoryFormat layout, const char* op) {
+                   const std::optional<at::Tensor>& regions, at::MemoryFormat layout, const char* op) {
   SampledCall c;
   c.filter = parse_filter(filter, op);
   c.params = parse_filter_params(c.filter, filter_params.value_or(at::ArrayRef<double>()), op);
@@ -70,6 +70,28 @@ SampledCall common(int64_t images, int64_t channels, at::IntArrayRef in_spatial,
                       "torchresample::", op, ": scales must be positive and finite and translations finite, but got ",
                       "scale ", c.scale[i], " and translation ", c.translation[i]);
   }
+  if (regions.has_value()) {
+    const at::Tensor& r = *regions;
+    TORCH_CHECK(r.dim() == 2 && r.size(0) == c.samples && r.size(1) == 2 * c.spatial && r.scalar_type() == at::kLong,
+                "torchresample::", op, ": expected regions as an int64 tensor of shape (", c.samples, ", ",
+                2 * c.spatial, ") (each sample's first and end indices per axis), but got ", r.sizes(), " ",
+                r.scalar_type());
+    const at::Tensor host = r.to(at::kCPU).contiguous();
+    const int64_t* p = host.const_data_ptr<int64_t>();
+    c.region_first.resize(c.samples * c.spatial);
+    c.region_size.resize(c.samples * c.spatial);
+    for (int64_t k = 0; k < c.samples; ++k) {
+      for (int64_t a = 0; a < c.spatial; ++a) {
+        const int64_t first = p[k * 2 * c.spatial + a];
+        const int64_t end = p[k * 2 * c.spatial + c.spatial + a];
+        TORCH_CHECK_INDEX(0 <= first && first < end && end <= in_spatial[a], "torchresample::", op, ": region ", k,
+                          " spans [", first, ", ", end, ") on spatial axis ", a, ", outside an input of ",
+                          in_spatial[a]);
+        c.region_first[k * c.spatial + a] = first;
+        c.region_size[k * c.spatial + a] = end - first;
+      }
+    }
+  }
   const BatchChannels bc = batch_channels(std::array<int64_t, 2>{1, channels}, layout);
   c.image.batch = bc.batch;
   c.image.channels = bc.channels;
@@ -95,7 +117,8 @@ at::MemoryFormat format_of(const at::Tensor& t) {
 SampledCall prepare_scale_and_translate(const at::Tensor& input, at::IntArrayRef output_size, const at::Tensor& scale,
                                         const at::Tensor& translation, c10::string_view filter, bool antialias,
                                         std::optional<at::ArrayRef<double>> filter_params,
-                                        const std::optional<at::Tensor>& indices) {
+                                        const std::optional<at::Tensor>& indices,
+                                        const std::optional<at::Tensor>& regions) {
   const char* op = "scale_and_translate";
   check_rank(input.dim(), static_cast<int64_t>(output_size.size()), "input", op);
   const auto dtype = input.scalar_type();
@@ -106,7 +129,7 @@ SampledCall prepare_scale_and_translate(const at::Tensor& input, at::IntArrayRef
   TORCH_CHECK(input.size(1) > 0, "torchresample::", op, ": expected input with channels, but got ", input.sizes());
   const at::MemoryFormat layout = format_of(input);
   SampledCall c = common(input.size(0), input.size(1), input.sizes().slice(2), output_size, scale, translation, filter,
-                         antialias, filter_params, indices, layout, op);
+                         antialias, filter_params, indices, regions, layout, op);
   c.source = input.contiguous(layout);
   std::vector<int64_t> shape{c.samples, input.size(1)};
   shape.insert(shape.end(), output_size.begin(), output_size.end());
@@ -118,7 +141,8 @@ SampledCall prepare_scale_and_translate_backward(const at::Tensor& grad_output, 
                                                  const at::Tensor& scale, const at::Tensor& translation,
                                                  c10::string_view filter, bool antialias,
                                                  std::optional<at::ArrayRef<double>> filter_params,
-                                                 const std::optional<at::Tensor>& indices) {
+                                                 const std::optional<at::Tensor>& indices,
+                                                 const std::optional<at::Tensor>& regions) {
   const char* op = "scale_and_translate_backward";
   check_rank(grad_output.dim(), grad_output.dim() - 2, "grad_output", op);
   TORCH_CHECK(static_cast<int64_t>(input_shape.size()) == grad_output.dim() && input_shape[1] == grad_output.size(1),
@@ -129,7 +153,7 @@ SampledCall prepare_scale_and_translate_backward(const at::Tensor& grad_output, 
   TORCH_CHECK(grad_output.layout() == at::kStrided, "torchresample::", op, ": expected a strided tensor");
   const at::MemoryFormat layout = format_of(grad_output);
   SampledCall c = common(input_shape[0], input_shape[1], input_shape.slice(2), grad_output.sizes().slice(2), scale,
-                         translation, filter, antialias, filter_params, indices, layout, op);
+                         translation, filter, antialias, filter_params, indices, regions, layout, op);
   TORCH_CHECK(grad_output.size(0) == c.samples, "torchresample::", op, ": expected grad_output of ", c.samples,
               " samples, but got ", grad_output.size(0));
   c.source = grad_output.contiguous(layout);
@@ -141,7 +165,8 @@ SampledCall prepare_scale_and_translate_params(const at::Tensor& grad_output, co
                                                const at::Tensor& scale, const at::Tensor& translation,
                                                c10::string_view filter, bool antialias,
                                                std::optional<at::ArrayRef<double>> filter_params,
-                                               const std::optional<at::Tensor>& indices, at::Tensor* grad) {
+                                               const std::optional<at::Tensor>& indices,
+                                               const std::optional<at::Tensor>& regions, at::Tensor* grad) {
   const char* op = "scale_and_translate_param_backward";
   check_rank(input.dim(), grad_output.dim() - 2, "input", op);
   TORCH_CHECK(grad_output.dim() == input.dim() && grad_output.size(1) == input.size(1), "torchresample::", op,
@@ -153,7 +178,7 @@ SampledCall prepare_scale_and_translate_params(const at::Tensor& grad_output, co
               "torchresample::", op, ": expected grad_output on the input's device and of its dtype");
   const at::MemoryFormat layout = format_of(input);
   SampledCall c = common(input.size(0), input.size(1), input.sizes().slice(2), grad_output.sizes().slice(2), scale,
-                         translation, filter, antialias, filter_params, indices, layout, op);
+                         translation, filter, antialias, filter_params, indices, regions, layout, op);
   TORCH_CHECK(grad_output.size(0) == c.samples, "torchresample::", op, ": expected grad_output of ", c.samples,
               " samples, but got ", grad_output.size(0));
   c.source = input.contiguous(layout);

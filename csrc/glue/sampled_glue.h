@@ -28,7 +28,11 @@ struct SampledCall {
   std::vector<double> scale;          // K * spatial, one row per output sample
   std::vector<double> translation;    // K * spatial
   std::vector<int64_t> sample_input;  // K: the input sample each output sample reads
-  ResampleGeometry image;             // one sample in the canonical layout, the forward's extents (in -> out)
+  // K * spatial each, or empty: the part of its input each output sample sees as the whole input (Note [scale and
+  // translate]: the definition applies to the region, whose outside is out of the input).
+  std::vector<int64_t> region_first;
+  std::vector<int64_t> region_size;
+  ResampleGeometry image;  // one sample in the canonical layout, the forward's extents (in -> out)
 
   // The elements of one input sample and of one output sample.
   int64_t image_elements() const { return image.batch * image.channels * image.in[0] * image.in[1] * image.in[2]; }
@@ -39,14 +43,16 @@ struct SampledCall {
 SampledCall prepare_scale_and_translate(const at::Tensor& input, at::IntArrayRef output_size, const at::Tensor& scale,
                                         const at::Tensor& translation, c10::string_view filter, bool antialias,
                                         std::optional<at::ArrayRef<double>> filter_params,
-                                        const std::optional<at::Tensor>& indices);
+                                        const std::optional<at::Tensor>& indices,
+                                        const std::optional<at::Tensor>& regions);
 
 // The gradient with respect to the input: source grad_output (K, C, *output spatial), result (input_shape).
 SampledCall prepare_scale_and_translate_backward(const at::Tensor& grad_output, at::IntArrayRef input_shape,
                                                  const at::Tensor& scale, const at::Tensor& translation,
                                                  c10::string_view filter, bool antialias,
                                                  std::optional<at::ArrayRef<double>> filter_params,
-                                                 const std::optional<at::Tensor>& indices);
+                                                 const std::optional<at::Tensor>& indices,
+                                                 const std::optional<at::Tensor>& regions);
 
 // The gradients with respect to scale and translation: source the input; grad_output checked against the forward's
 // output shape and laid out like the forward's result (returned through `grad`).
@@ -54,7 +60,8 @@ SampledCall prepare_scale_and_translate_params(const at::Tensor& grad_output, co
                                                const at::Tensor& scale, const at::Tensor& translation,
                                                c10::string_view filter, bool antialias,
                                                std::optional<at::ArrayRef<double>> filter_params,
-                                               const std::optional<at::Tensor>& indices, at::Tensor* grad);
+                                               const std::optional<at::Tensor>& indices,
+                                               const std::optional<at::Tensor>& regions, at::Tensor* grad);
 
 // The three canonical axes of every output sample (Note [canonical layout]: padded axes are identities), with the
 // derivative plans of the resampled axes when asked for.
@@ -68,8 +75,14 @@ std::vector<std::array<SampledAxis<T>, 3>> sampled_plans(const SampledCall& c, b
         plans[k][a].plan = identity_plan<T>(c.image.in[a]);
       } else {
         const int64_t i = k * c.spatial + axis;
-        plans[k][a] = sampled_axis<T>(c.filter, c.params, c.antialias, c.image.in[a], c.image.out[a], c.scale[i],
-                                      c.translation[i], derivatives);
+        if (c.region_first.empty()) {
+          plans[k][a] = sampled_axis<T>(c.filter, c.params, c.antialias, c.image.in[a], c.image.out[a], c.scale[i],
+                                        c.translation[i], derivatives);
+        } else {
+          plans[k][a] = sampled_axis<T>(c.filter, c.params, c.antialias, c.region_size[i], c.image.out[a], c.scale[i],
+                                        c.translation[i], derivatives);
+          place_in_input(plans[k][a], c.region_first[i], c.image.in[a]);
+        }
       }
     }
   }
