@@ -254,6 +254,22 @@ def test_input_gradient_is_deterministic_and_gathers_every_box():
     torch.testing.assert_close(results[0].double(), expected.double(), rtol=1e-4, atol=1e-5)
 
 
+def test_many_channels_small_boxes_read_channels_last():
+    """Note [sampled layout]: small outputs of a planar tensor with many channels run on a channels-last copy; the
+    result is planar and equals the definition, forward and input gradient."""
+    x = torch.randn(2, 32, 30, 26, dtype=torch.float64, requires_grad=True)
+    boxes = torch.tensor([[1.5, 2.0, 14.0, 11.5], [-3.0, 4.0, 9.0, 29.0], [0.0, 0.0, 26.0, 30.0]], dtype=torch.float64)
+    idx = torch.tensor([1, 0, 1])
+    g = torch.randn(3, 32, 7, 5, dtype=torch.float64)
+    ours = crop_and_resize(x, boxes, (7, 5), mode="cubic", box_indices=idx)
+    expected = reference(x, (7, 5), *box_params(boxes, (7, 5)), "cubic", True, idx)
+    assert ours.is_contiguous()
+    torch.testing.assert_close(ours, expected, rtol=1e-10, atol=1e-10)
+    (grad,) = torch.autograd.grad(ours, x, g)
+    assert grad.is_contiguous()
+    torch.testing.assert_close(grad, torch.autograd.grad(expected, x, g)[0], rtol=1e-10, atol=1e-10)
+
+
 def box_params(boxes, size):
     k = len(size)
     low, high = boxes[:, :k].flip(1), boxes[:, k:].flip(1)
@@ -599,8 +615,7 @@ RRC_MODES = [("bilinear", True), ("bilinear", False), ("bicubic", True), ("neare
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_random_resized_crop_matches_torchvision(mode, antialias, dtype, version):
     tv = _torchvision()
-    from torchvision.transforms import InterpolationMode
-    from torchvision.transforms import v2
+    from torchvision.transforms import InterpolationMode, v2
 
     cls = tv.transforms.RandomResizedCrop if version == "v1" else v2.RandomResizedCrop
     theirs = cls((24, 20), interpolation=InterpolationMode(mode), antialias=antialias)

@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - depends on how the package was 
     ) from exc
 
 # _ops registers the fake kernels and vmap rules; cuda and emulation are public submodules.
-from . import _distributed, _ops, cuda, emulation, functional, nn, onnx  # noqa: E402,F401
+from . import _distributed, _ops, cuda, emulation, functional, nn, onnx, transforms  # noqa: E402,F401
 from .functional import FILTERS, FilterInfo, interpolate  # noqa: E402
 from .modules import (  # noqa: E402
     MaxUnpool1d,
@@ -31,7 +31,6 @@ from .modules import (  # noqa: E402
 )
 from .patching import is_patched, patch, patch_torch, unpatch_torch  # noqa: E402
 from .sampling import crop_and_resize, scale_and_translate  # noqa: E402
-from . import transforms  # noqa: E402
 
 _distributed.register_if_loaded()
 onnx.install()
@@ -50,6 +49,7 @@ __all__ = [
     "interpolate",
     "scale_and_translate",
     "crop_and_resize",
+    "transforms",
     "functional",
     "nn",
     "Upsample",

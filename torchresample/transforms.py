@@ -78,7 +78,7 @@ class RandomResizedCrop(torch.nn.Module):
         if not isinstance(ratio, Sequence):
             raise TypeError("Ratio should be a sequence")
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
         self.scale = scale
         self.ratio = ratio
         self.interpolation = interpolation

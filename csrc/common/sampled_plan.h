@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace torchresample {
@@ -125,6 +126,34 @@ void place_in_input(SampledAxis<T>& a, int64_t first, int64_t in) {
       p->start[o] += p->count[o] > 0 ? first : 0;
     }
   }
+}
+
+// The outputs of a plan that have taps, [first, end) (empty when none has): the part of an input gradient that one
+// sample reaches through its transposed plan.
+template <typename T>
+std::pair<int64_t, int64_t> reached_outputs(const AxisPlan<T>& p) {
+  int64_t first = 0;
+  while (first < p.out_size && p.count[first] == 0) {
+    ++first;
+  }
+  int64_t end = p.out_size;
+  while (end > first && p.count[end - 1] == 0) {
+    --end;
+  }
+  return {first, end};
+}
+
+// The outputs [first, end) of a plan, as a plan of their own.
+template <typename T>
+AxisPlan<T> output_range(const AxisPlan<T>& p, int64_t first, int64_t end) {
+  AxisPlan<T> r;
+  r.in_size = p.in_size;
+  r.out_size = end - first;
+  r.taps = p.taps;
+  r.start.assign(p.start.begin() + first, p.start.begin() + end);
+  r.count.assign(p.count.begin() + first, p.count.begin() + end);
+  r.weight.assign(p.weight.begin() + first * p.taps, p.weight.begin() + end * p.taps);
+  return r;
 }
 
 }  // namespace torchresample
