@@ -141,6 +141,35 @@ PlanView<acc_t> view_of(const Upload& up, const PackedAxis& a, size_t weight) {
 // The axes a call resamples: the last `spatial` of the three canonical ones.
 bool resampled(const SampledCall& c, int a) { return a >= 3 - c.spatial; }
 
+// Each resampled axis of `count` samples' plans packed (`plan(k, a)`: sample k's plan of axis a).
+template <typename acc_t, typename PlanOf>
+std::array<PackedAxis, 3> pack_axes(Upload& up, const SampledCall& c, int64_t count, const PlanOf& plan) {
+  std::array<PackedAxis, 3> packed{};
+  for (int a = 0; a < 3; ++a) {
+    if (resampled(c, a)) {
+      std::vector<const AxisPlan<acc_t>*> of_axis;
+      for (int64_t k = 0; k < count; ++k) {
+        of_axis.push_back(&plan(k, a));
+      }
+      packed[a] = pack_axis(up, of_axis);
+    }
+  }
+  return packed;
+}
+
+// The device views of packed axes, once sent (the axes a call does not resample stay identities).
+template <typename acc_t>
+std::array<PlanView<acc_t>, 3> views_of(const Upload& up, const SampledCall& c,
+                                        const std::array<PackedAxis, 3>& packed) {
+  std::array<PlanView<acc_t>, 3> axes{};
+  for (int a = 0; a < 3; ++a) {
+    if (resampled(c, a)) {
+      axes[a] = view_of<acc_t>(up, packed[a], packed[a].weight);
+    }
+  }
+  return axes;
+}
+
 template <typename in_t, typename out_t, typename acc_t>
 void launch_sampled(const in_t* src, out_t* dst, const Extents& e, const SampleSources& s,
                     const std::array<PlanView<acc_t>, 3>& axes) {
@@ -154,24 +183,11 @@ void sampled_forward(const SampledCall& c) {
   using acc_t = acc_type<scalar_t>;
   const auto plans = sampled_plans<acc_t>(c, false);
   Upload up;
-  std::array<PackedAxis, 3> packed{};
-  for (int a = 0; a < 3; ++a) {
-    if (resampled(c, a)) {
-      std::vector<const AxisPlan<acc_t>*> of_axis;
-      for (const auto& p : plans) {
-        of_axis.push_back(&p[a].plan);
-      }
-      packed[a] = pack_axis(up, of_axis);
-    }
-  }
+  const auto packed =
+      pack_axes<acc_t>(up, c, c.samples, [&](int64_t k, int a) -> const AxisPlan<acc_t>& { return plans[k][a].plan; });
   const size_t source = up.add(c.sample_input);
   up.send(c.source.device());
-  std::array<PlanView<acc_t>, 3> axes{};
-  for (int a = 0; a < 3; ++a) {
-    if (resampled(c, a)) {
-      axes[a] = view_of<acc_t>(up, packed[a], packed[a].weight);
-    }
-  }
+  const auto axes = views_of<acc_t>(up, c, packed);
   const SampleSources s{make_divisor(c.image.batch), nullptr, up.at<int64_t>(source), false};
   launch_sampled<scalar_t, scalar_t, acc_t>(
       c.source.const_data_ptr<scalar_t>(), c.result.mutable_data_ptr<scalar_t>(),
@@ -191,16 +207,8 @@ void sampled_input_gradient(const SampledCall& c) {
     }
   }
   Upload up;
-  std::array<PackedAxis, 3> packed{};
-  for (int a = 0; a < 3; ++a) {
-    if (resampled(c, a)) {
-      std::vector<const AxisPlan<acc_t>*> of_axis;
-      for (const auto& t : transposed) {
-        of_axis.push_back(&t[a]);
-      }
-      packed[a] = pack_axis(up, of_axis);
-    }
-  }
+  const auto packed =
+      pack_axes<acc_t>(up, c, c.samples, [&](int64_t k, int a) -> const AxisPlan<acc_t>& { return transposed[k][a]; });
   // The output samples of each input sample, in increasing order, as offsets and a list.
   std::vector<int64_t> first{0}, list;
   for (const auto& samples : samples_of_images(c)) {
@@ -210,12 +218,7 @@ void sampled_input_gradient(const SampledCall& c) {
   const size_t first_at = up.add(first);
   const size_t list_at = up.add(list);
   up.send(c.source.device());
-  std::array<PlanView<acc_t>, 3> axes{};
-  for (int a = 0; a < 3; ++a) {
-    if (resampled(c, a)) {
-      axes[a] = view_of<acc_t>(up, packed[a], packed[a].weight);
-    }
-  }
+  const auto axes = views_of<acc_t>(up, c, packed);
   const SampleSources s{make_divisor(c.image.batch), up.at<int64_t>(first_at), up.at<int64_t>(list_at), true};
   launch_sampled<scalar_t, scalar_t, acc_t>(
       c.source.const_data_ptr<scalar_t>(), c.result.mutable_data_ptr<scalar_t>(),
@@ -233,29 +236,24 @@ std::tuple<at::Tensor, at::Tensor> sampled_param_gradients(const SampledCall& c,
   }
   const auto plans = sampled_plans<acc_t>(c, true);
   Upload up;
-  std::array<PackedAxis, 3> packed{};
+  const auto packed =
+      pack_axes<acc_t>(up, c, c.samples, [&](int64_t k, int a) -> const AxisPlan<acc_t>& { return plans[k][a].plan; });
+  // The derivative weights, in the windows (and tap stride) of the plans.
   std::array<size_t, 3> d_scale{}, d_translation{};
   for (int a = 0; a < 3; ++a) {
     if (resampled(c, a)) {
-      std::vector<const AxisPlan<acc_t>*> of_axis, of_scale, of_translation;
+      std::vector<const AxisPlan<acc_t>*> of_scale, of_translation;
       for (const auto& p : plans) {
-        of_axis.push_back(&p[a].plan);
         of_scale.push_back(&p[a].d_scale);
         of_translation.push_back(&p[a].d_translation);
       }
-      packed[a] = pack_axis(up, of_axis);
       d_scale[a] = up.add(packed_weights(of_scale, packed[a].taps));
       d_translation[a] = up.add(packed_weights(of_translation, packed[a].taps));
     }
   }
   const size_t source = up.add(c.sample_input);
   up.send(c.source.device());
-  std::array<PlanView<acc_t>, 3> axes{};
-  for (int a = 0; a < 3; ++a) {
-    if (resampled(c, a)) {
-      axes[a] = view_of<acc_t>(up, packed[a], packed[a].weight);
-    }
-  }
+  const auto axes = views_of<acc_t>(up, c, packed);
   const SampleSources s{make_divisor(c.image.batch), nullptr, up.at<int64_t>(source), false};
   const Extents e = make_extents(c.samples * c.image.batch, c.image.channels, c.image.in, c.image.out);
   // Derivative resample 2 * axis + (0: scale, 1: translation).
