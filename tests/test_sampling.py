@@ -219,6 +219,46 @@ def test_gradcheck_input_scale_translation(mode, antialias):
     assert torch.autograd.gradgradcheck(lambda x: f(x, s.detach(), t.detach()), (x,))
 
 
+def test_torch_func_transforms_and_forward_ad():
+    """The op's autograd is the linear ops' (Note [autograd of linear ops]): torch.func's grad, jacrev, jvp and vmap,
+    forward AD in the input, against the float64 definition; what is not implemented raises."""
+    x = torch.randn(2, 1, 6, 5, dtype=torch.float64)
+    s = torch.tensor([[0.7, 1.3], [1.6, 0.45]], dtype=torch.float64)
+    t = torch.tensor([[0.3, -0.2], [-0.9, 0.35]], dtype=torch.float64)
+    v = torch.randn_like(x)
+
+    def f(x, s, t):
+        return torch.ops.torchresample.scale_and_translate(x, [4, 7], s, t, "cubic", True, None, None)
+
+    def ref(x, s, t):
+        return reference(x, (4, 7), s, t, "cubic", True)
+
+    for argnums in (0, 1, 2, (0, 1, 2)):
+        ours = torch.func.grad(lambda *a: f(*a).square().sum(), argnums=argnums)(x, s, t)
+        expected = torch.func.grad(lambda *a: ref(*a).square().sum(), argnums=argnums)(x, s, t)
+        torch.testing.assert_close(ours, expected, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(
+        torch.func.jacrev(f, argnums=1)(x, s, t), torch.func.jacrev(ref, argnums=1)(x, s, t), rtol=1e-9, atol=1e-9
+    )
+    _, tangent = torch.func.jvp(lambda x: f(x, s, t), (x,), (v,))
+    torch.testing.assert_close(tangent, f(v, s, t), rtol=1e-12, atol=1e-12)
+    xs = torch.randn(3, 2, 1, 6, 5, dtype=torch.float64)
+    torch.testing.assert_close(torch.vmap(lambda xi: f(xi, s, t))(xs), torch.stack([f(xi, s, t) for xi in xs]))
+    import torch.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        y = f(fwAD.make_dual(x, v), s, t)
+        torch.testing.assert_close(fwAD.unpack_dual(y).tangent, f(v, s, t), rtol=1e-12, atol=1e-12)
+        with pytest.raises(NotImplementedError, match="forward-mode derivatives with respect to scale"):
+            f(x, fwAD.make_dual(s, torch.ones_like(s)), t)
+    # Mixed second derivatives: the input gradient's derivative in scale.
+    sg = s.clone().requires_grad_()
+    xg = x.clone().requires_grad_()
+    (gx,) = torch.autograd.grad(f(xg, sg, t).square().sum(), xg, create_graph=True)
+    with pytest.raises(NotImplementedError, match="mixed second derivatives"):
+        torch.autograd.grad(gx.sum(), sg)
+
+
 @pytest.mark.parametrize("mode", SMOOTH)
 @pytest.mark.parametrize("dims", [1, 2, 3])
 def test_gradients_match_the_definitions(mode, dims):

@@ -261,9 +261,10 @@ torch.library.register_vmap(
 )
 
 
-# scale_and_translate (Note [scale and translate] in csrc/common/sampled_plan.h): fake kernels and autograd. The op is
-# linear in its input, whose gradient is scale_and_translate_backward (whose own gradient is the op again), and smooth
-# in scale and translation, whose gradients are scale_and_translate_param_backward.
+# scale_and_translate (Note [scale and translate] in csrc/common/sampled_plan.h): fake kernels. Its autograd is the
+# linear ops' (csrc/autograd/linear_autograd.cpp): linear in its input, whose gradient is scale_and_translate_backward
+# (whose own gradient is the op again), and smooth in scale and translation, whose gradients are
+# scale_and_translate_param_backward.
 
 
 @torch.library.register_fake("torchresample::scale_and_translate")
@@ -290,54 +291,3 @@ def _scale_and_translate_param_backward_fake(
         torch.empty(scale.shape, dtype=torch.float64, device=scale.device),
         torch.empty(translation.shape, dtype=torch.float64, device=translation.device),
     )
-
-
-def _sampled_setup(ctx, inputs, output):
-    input, output_size, scale, translation, filter, antialias, filter_params, indices, regions = inputs
-    ctx.input_shape = list(input.shape)
-    ctx.options = (filter, antialias, filter_params)
-    params_grad = ctx.needs_input_grad[2] or ctx.needs_input_grad[3]
-    ctx.save_for_backward(input if params_grad else None, scale, translation, indices, regions)
-
-
-def _sampled_backward(ctx, grad):
-    input, scale, translation, indices, regions = ctx.saved_tensors
-    filter, antialias, filter_params = ctx.options
-    ops = torch.ops.torchresample
-    grad_input = grad_scale = grad_translation = None
-    if ctx.needs_input_grad[0]:
-        grad_input = ops.scale_and_translate_backward(
-            grad, ctx.input_shape, scale, translation, filter, antialias, filter_params, indices, regions
-        )
-    if ctx.needs_input_grad[2] or ctx.needs_input_grad[3]:
-        grad_scale, grad_translation = ops.scale_and_translate_param_backward(
-            grad, input, scale, translation, filter, antialias, filter_params, indices, regions
-        )
-    return grad_input, None, grad_scale, grad_translation, None, None, None, None, None
-
-
-def _sampled_backward_setup(ctx, inputs, output):
-    grad_output, input_shape, scale, translation, filter, antialias, filter_params, indices, regions = inputs
-    ctx.output_size = list(grad_output.shape[2:])
-    ctx.options = (filter, antialias, filter_params)
-    ctx.save_for_backward(scale, translation, indices, regions)
-
-
-def _sampled_double_backward(ctx, grad):
-    if ctx.needs_input_grad[2] or ctx.needs_input_grad[3]:
-        raise NotImplementedError(
-            "torchresample.scale_and_translate: second derivatives that mix the input with scale or translation are "
-            "not implemented (the gradient of the input gradient is, with respect to grad_output)"
-        )
-    scale, translation, indices, regions = ctx.saved_tensors
-    filter, antialias, filter_params = ctx.options
-    out = torch.ops.torchresample.scale_and_translate(
-        grad, ctx.output_size, scale, translation, filter, antialias, filter_params, indices, regions
-    )
-    return out, None, None, None, None, None, None, None, None
-
-
-torch.library.register_autograd("torchresample::scale_and_translate", _sampled_backward, setup_context=_sampled_setup)
-torch.library.register_autograd(
-    "torchresample::scale_and_translate_backward", _sampled_double_backward, setup_context=_sampled_backward_setup
-)

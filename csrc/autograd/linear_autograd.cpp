@@ -1,5 +1,6 @@
 // Autograd of every op: one boxed kernel, because every op is linear in its first argument and its gradient is its
-// partner op (Note [autograd of linear ops]).
+// partner op (Note [autograd of linear ops]); scale_and_translate's scale and translation have a gradient op of their
+// own.
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
@@ -41,6 +42,12 @@
 // A forward-mode tangent (torch.autograd.forward_ad, torch.func.jvp) is the op applied to the tangent, set on the
 // output as torch's own kernels set theirs. vmap has its batching rules in Python (torchresample/_ops.py): they fold
 // the vmapped dimension into the batch.
+//
+// scale_and_translate is linear in its input too, and smooth in two more tensor arguments (scale, translation): when
+// they require grad, the node has an edge for each and computes their vector-Jacobian products with the op's
+// parameter-gradient op (scale_and_translate_param_backward, from the saved input). Their forward-mode derivatives,
+// and the parameter derivatives of scale_and_translate_backward (mixed second derivatives), are not implemented and
+// raise NotImplementedError when asked for.
 
 namespace torchresample {
 namespace {
@@ -56,6 +63,11 @@ struct LinearOp {
   const char* name;     // the op, without namespace
   const char* adjoint;  // its partner, whose application to a gradient is the op's vector-Jacobian product
   AdjointArguments adjoint_arguments;
+  // Differentiable tensor arguments beyond the first (scale, translation), by position, or none; and the op giving
+  // their vector-Jacobian products from (gradient, input, the partner's arguments after its first), or nullptr where
+  // they are not implemented.
+  std::array<int, 2> parameters{0, 0};
+  const char* parameter_gradients = nullptr;
 };
 
 c10::IValue spatial_sizes(const at::Tensor& t) { return c10::IValue(t.sym_sizes().slice(2)); }
@@ -63,6 +75,13 @@ c10::IValue spatial_sizes(const at::Tensor& t) { return c10::IValue(t.sym_sizes(
 // resample(x, size, ...) -> resample_backward(g, x's spatial extents, ...) and back; the filter arguments are shared.
 std::vector<c10::IValue> resample_adjoint_arguments(const std::vector<c10::IValue>& args) {
   std::vector<c10::IValue> out{spatial_sizes(args[0].toTensor())};
+  out.insert(out.end(), args.begin() + 2, args.end());
+  return out;
+}
+
+// scale_and_translate(x, size, ...) -> scale_and_translate_backward(g, x's shape, ...); back as resample's.
+std::vector<c10::IValue> sampled_adjoint_arguments(const std::vector<c10::IValue>& args) {
+  std::vector<c10::IValue> out{c10::IValue(args[0].toTensor().sym_sizes())};
   out.insert(out.end(), args.begin() + 2, args.end());
   return out;
 }
@@ -75,6 +94,12 @@ constexpr LinearOp kLinearOps[] = {
      [](const auto& a) { return std::vector<c10::IValue>{a[1], spatial_sizes(a[0].toTensor())}; }},
     {"pixel_shuffle", "pixel_unshuffle", [](const auto& a) { return std::vector<c10::IValue>{a[1], a[2]}; }},
     {"pixel_unshuffle", "pixel_shuffle", [](const auto& a) { return std::vector<c10::IValue>{a[1], a[2]}; }},
+    {"scale_and_translate",
+     "scale_and_translate_backward",
+     sampled_adjoint_arguments,
+     {2, 3},
+     "scale_and_translate_param_backward"},
+    {"scale_and_translate_backward", "scale_and_translate", resample_adjoint_arguments, {2, 3}, nullptr},
 };
 constexpr size_t kNumLinearOps = std::size(kLinearOps);
 
@@ -101,6 +126,23 @@ const c10::OperatorHandle& adjoint_handle(int op) {
   return handles[op];
 }
 
+// The parameter-gradient ops, looked up once (null where an op has none).
+const c10::OperatorHandle* parameter_handle(int op) {
+  static const std::vector<std::optional<c10::OperatorHandle>> handles = [] {
+    std::vector<std::optional<c10::OperatorHandle>> out;
+    for (const auto& entry : kLinearOps) {
+      out.push_back(entry.parameter_gradients == nullptr
+                        ? std::nullopt
+                        : std::optional<c10::OperatorHandle>(c10::Dispatcher::singleton().findSchemaOrThrow(
+                              (std::string("torchresample::") + entry.parameter_gradients).c_str(), "")));
+    }
+    return out;
+  }();
+  return handles[op] ? &*handles[op] : nullptr;
+}
+
+bool has_parameters(int op) { return kLinearOps[op].parameters[0] != 0; }
+
 // Whether a torch.func transform is on the stack (its layer keeps the back-mode key included while it runs).
 bool functorch_active() {
   return c10::impl::tls_is_dispatch_key_included(c10::DispatchKey::FuncTorchDynamicLayerBackMode);
@@ -115,6 +157,32 @@ at::Tensor apply_adjoint(int op, Stack&& stack) {
   }
   adjoint_handle(op).callBoxed(stack);
   return stack.back().toTensor();
+}
+
+// The gradients of an op with parameters: (input, each parameter) from the gradient and the partner's arguments
+// followed by the saved input; `wanted` says which the engine asks for (the others stay undefined).
+variable_list apply_with_parameters(int op, const at::Tensor& grad, const std::vector<c10::IValue>& arguments,
+                                    const std::array<bool, 3>& wanted) {
+  variable_list out(3);
+  const std::vector<c10::IValue> partner(arguments.begin(), arguments.end() - 1);
+  if (wanted[0]) {
+    Stack stack{grad};
+    stack.insert(stack.end(), partner.begin(), partner.end());
+    out[0] = apply_adjoint(op, std::move(stack));
+  }
+  if (wanted[1] || wanted[2]) {
+    const c10::OperatorHandle* handle = parameter_handle(op);
+    TORCH_CHECK_NOT_IMPLEMENTED(handle != nullptr, "torchresample::", kLinearOps[op].name,
+                                ": derivatives with respect to scale and translation are not implemented (they are ",
+                                "mixed second derivatives of scale_and_translate); the derivative with respect to ",
+                                "grad_output is");
+    Stack stack{grad, arguments.back()};
+    stack.insert(stack.end(), partner.begin() + 1, partner.end());
+    handle->callBoxed(stack);
+    out[1] = stack[0].toTensor();
+    out[2] = stack[1].toTensor();
+  }
+  return out;
 }
 
 // The node of every op: the partner's arguments, with their tensors (max_unpool's indices) saved as torch's nodes
@@ -170,6 +238,9 @@ class LinearBackward final : public torch::autograd::Node {
       compiler->bind_function(
           saved.get_py_compiler(), bound_name(),
           [op](const variable_list& grads, const std::vector<c10::IValue>& arguments) -> variable_list {
+            if (has_parameters(op)) {
+              return apply_with_parameters(op, grads[0], arguments, {true, true, true});
+            }
             Stack stack{grads[0]};
             stack.insert(stack.end(), arguments.begin(), arguments.end());
             return {apply_adjoint(op, std::move(stack))};
@@ -191,12 +262,18 @@ class LinearBackward final : public torch::autograd::Node {
  private:
   variable_list apply(variable_list&& grads) override {
     if (!grads[0].defined()) {
-      return {at::Tensor()};
+      return variable_list(num_outputs());
     }
     Stack stack;
     stack.reserve(arguments_.size() + 1);
     stack.emplace_back(grads[0]);
     append_arguments(stack);
+    if (num_outputs() > 1) {  // the input and the parameters (the partner's arguments end with the saved input)
+      const std::vector<c10::IValue> arguments(stack.begin() + 1, stack.end());
+      return apply_with_parameters(
+          op_, grads[0], arguments,
+          {task_should_compute_output(0), task_should_compute_output(1), task_should_compute_output(2)});
+    }
     return {apply_adjoint(op_, std::move(stack))};
   }
 
@@ -248,7 +325,25 @@ void autograd_kernel(const c10::OperatorHandle& op, c10::DispatchKeySet keys, St
   const size_t num_args = op.schema().arguments().size();
   normalize_size_lists(op.schema(), stack, num_args);
   const at::Tensor input = (*stack)[stack->size() - num_args].toTensor();
-  const bool reverse = at::GradMode::is_enabled() && input.requires_grad();
+  const int index = linear_op_index(op);
+  // The parameters (scale, translation) when the op has them and one of them is differentiable.
+  std::vector<at::Tensor> parameters;
+  if (has_parameters(index)) {
+    for (const int i : kLinearOps[index].parameters) {
+      parameters.push_back((*stack)[stack->size() - num_args + i].toTensor());
+    }
+    const bool differentiable =
+        at::GradMode::is_enabled() && (parameters[0].requires_grad() || parameters[1].requires_grad());
+    TORCH_CHECK_NOT_IMPLEMENTED(
+        !parameters[0]._fw_grad(/*level=*/0).defined() && !parameters[1]._fw_grad(/*level=*/0).defined(),
+        "torchresample::", op.schema().name().substr(15),
+        ": forward-mode derivatives with respect to scale and translation are not implemented (with respect to the ",
+        "input they are)");
+    if (!differentiable) {
+      parameters.clear();
+    }
+  }
+  const bool reverse = at::GradMode::is_enabled() && (input.requires_grad() || !parameters.empty());
   const at::Tensor tangent = input._fw_grad(/*level=*/0);
   if (!reverse && !tangent.defined()) {
     at::AutoDispatchBelowADInplaceOrView guard;
@@ -262,10 +357,14 @@ void autograd_kernel(const c10::OperatorHandle& op, c10::DispatchKeySet keys, St
   }
   at::Tensor output = stack->back().toTensor();
   if (reverse) {
-    const int index = linear_op_index(op);
     using NodeRef = decltype(torch::autograd::Edge::function);
-    auto node = make_node<NodeRef>(index, kLinearOps[index].adjoint_arguments(args));
-    node->set_next_edges(torch::autograd::collect_next_edges(input));
+    std::vector<c10::IValue> arguments = kLinearOps[index].adjoint_arguments(args);
+    if (!parameters.empty()) {
+      arguments.emplace_back(input);  // the parameters' gradients read it
+    }
+    auto node = make_node<NodeRef>(index, std::move(arguments));
+    node->set_next_edges(parameters.empty() ? torch::autograd::collect_next_edges(input)
+                                            : torch::autograd::collect_next_edges(input, parameters[0], parameters[1]));
     torch::autograd::set_history(output, node);
   }
   if (tangent.defined()) {
