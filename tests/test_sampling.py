@@ -259,6 +259,37 @@ def test_torch_func_transforms_and_forward_ad():
         torch.autograd.grad(gx.sum(), sg)
 
 
+@pytest.mark.parametrize("params", [False, True], ids=["input", "input_scale_translation"])
+def test_compiled_autograd_traces_the_backward(params):
+    """Compiled autograd captures the node's vector-Jacobian products (with the parameters' when they require grad):
+    the gradients equal eager autograd's."""
+    from torch._dynamo import compiled_autograd
+
+    torch._dynamo.reset()
+    captures = []
+
+    def compiler(gm):
+        captures.append(gm)
+        return torch.compile(gm, backend="aot_eager", fullgraph=True)
+
+    x = torch.randn(2, 3, 9, 8, dtype=torch.float64, requires_grad=True)
+    s = torch.tensor([[0.6, 1.3], [1.1, 0.7]], dtype=torch.float64, requires_grad=params)
+    t = torch.tensor([[0.2, -0.4], [0.5, 0.1]], dtype=torch.float64, requires_grad=params)
+    w = torch.randn(2, 3, 5, 6, dtype=torch.float64)
+
+    def loss():
+        return (torch.ops.torchresample.scale_and_translate(x, [5, 6], s, t, "cubic", True, None, None) * w).sum()
+
+    leaves = (x, s, t) if params else (x,)
+    expected = torch.autograd.grad(loss(), leaves)
+    with compiled_autograd._enable(compiler):
+        loss().backward()
+    for leaf, e in zip(leaves, expected):
+        torch.testing.assert_close(leaf.grad, e, rtol=0, atol=1e-12)
+    name = "_vjp_with_parameters" if params else "_vjp"
+    assert len(captures) == 1 and f"torchresample_scale_and_translate{name}" in captures[0].code
+
+
 @pytest.mark.parametrize("mode", SMOOTH)
 @pytest.mark.parametrize("dims", [1, 2, 3])
 def test_gradients_match_the_definitions(mode, dims):

@@ -226,19 +226,25 @@ class LinearBackward final : public torch::autograd::Node {
     std::vector<c10::IValue> packed;
     append_arguments(packed);
     const auto& compiler = torch::dynamo::autograd::getPyCompilerInterface();
-    static std::array<std::once_flag, kNumLinearOps> bound;
-    std::call_once(bound[op_], [&] {
+    // One function per op, and one more for an op whose parameters have gradients (it also takes the input).
+    const bool with_parameters = num_outputs() > 1;
+    static std::array<std::array<std::once_flag, 2>, kNumLinearOps> bound;
+    std::call_once(bound[op_][with_parameters], [&] {
       // The partner's argument types after the gradient: the packed arguments come back from Python as these.
       std::vector<at::TypePtr> schema;
       for (const auto& argument : adjoint_handle(op_).schema().arguments()) {
         schema.push_back(argument.real_type());
       }
       schema.erase(schema.begin());
+      if (with_parameters) {
+        schema.push_back(c10::TensorType::get());
+      }
       const int op = op_;
       compiler->bind_function(
           saved.get_py_compiler(), bound_name(),
-          [op](const variable_list& grads, const std::vector<c10::IValue>& arguments) -> variable_list {
-            if (has_parameters(op)) {
+          [op, with_parameters](const variable_list& grads,
+                                const std::vector<c10::IValue>& arguments) -> variable_list {
+            if (with_parameters) {
               return apply_with_parameters(op, grads[0], arguments, {true, true, true});
             }
             Stack stack{grads[0]};
@@ -286,7 +292,9 @@ class LinearBackward final : public torch::autograd::Node {
   }
 
   // A Python identifier: compiled autograd names its graph's calls after it.
-  std::string bound_name() const { return std::string("torchresample_") + kLinearOps[op_].name + "_vjp"; }
+  std::string bound_name() const {
+    return std::string("torchresample_") + kLinearOps[op_].name + (num_outputs() > 1 ? "_vjp_with_parameters" : "_vjp");
+  }
 
   int op_;                              // index into kLinearOps
   std::vector<c10::IValue> arguments_;  // the partner's, after the gradient; saved tensors replaced by None
