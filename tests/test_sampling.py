@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -257,6 +258,32 @@ def test_torch_func_transforms_and_forward_ad():
     (gx,) = torch.autograd.grad(f(xg, sg, t).square().sum(), xg, create_graph=True)
     with pytest.raises(NotImplementedError, match="mixed second derivatives"):
         torch.autograd.grad(gx.sum(), sg)
+
+
+@pytest.mark.parametrize("batched", ["input", "scale", "both"])
+def test_vmap_folds_into_the_samples(batched):
+    """The batching rules (no per-sample fallback) against a loop, with indices and regions, forward and every
+    gradient (the backward ops under vmap through jacrev)."""
+    xs = torch.randn(3, 2, 2, 9, 8, dtype=torch.float64)
+    ss = torch.rand(3, 3, 2, dtype=torch.float64) + 0.5
+    ts = torch.randn(3, 3, 2, dtype=torch.float64)
+    idx = torch.tensor([1, 0, 1])
+    regions = torch.tensor([[0, 0, 9, 8], [1, 2, 7, 8], [2, 0, 9, 5]])
+    x, s, t = xs[0], ss[0], ts[0]
+
+    def f(x, s, t):
+        return torch.ops.torchresample.scale_and_translate(x, [4, 5], s, t, "cubic", True, None, idx, regions)
+
+    dims = {"input": (0, None, None), "scale": (None, 0, 0), "both": (0, 0, 0)}[batched]
+    args = [many if d == 0 else one for many, one, d in zip((xs, ss, ts), (x, s, t), dims)]
+    loop = [f(*[a[b] if d == 0 else a for a, d in zip(args, dims)]) for b in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fallback warns of its "performance drop"
+        torch.testing.assert_close(torch.vmap(f, in_dims=dims)(*args), torch.stack(loop))
+        jac = torch.func.jacrev(f, argnums=(0, 1, 2))(x, s, t)
+    expected = torch.autograd.functional.jacobian(f, (x, s, t))
+    for a, e in zip(jac, expected):
+        torch.testing.assert_close(a, e, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("params", [False, True], ids=["input", "input_scale_translation"])

@@ -291,3 +291,96 @@ def _scale_and_translate_param_backward_fake(
         torch.empty(scale.shape, dtype=torch.float64, device=scale.device),
         torch.empty(translation.shape, dtype=torch.float64, device=translation.device),
     )
+
+
+# vmap of the scale_and_translate ops: the vmapped dimension folds into the samples. Output sample k of batch element
+# b becomes sample b * K + k, reading input sample b * N + indices[k] of a folded input (indices[k] of an input that
+# is not vmapped, which is then not copied); scale, translation and regions fold alike.
+
+
+def _sampled_fold(info, in_dims, input, scale, translation, indices, regions, input_batched: bool):
+    """(input, scale, translation, indices, regions) folded, ``input_batched`` telling whether the input is."""
+    b = info.batch_size
+    scale = _fold(scale, in_dims[2], b)
+    translation = _fold(translation, in_dims[3], b)
+    samples = scale.shape[0] // b
+    base = (
+        _fold(indices, in_dims[7], b).view(b, samples)
+        if indices is not None
+        else torch.arange(samples, device=scale.device).expand(b, samples)
+    )
+    if input_batched:
+        images = input.shape[0] // b
+        base = base + torch.arange(b, device=base.device)[:, None] * images
+    regions = _fold(regions, in_dims[8], b) if regions is not None else None
+    return scale, translation, base.reshape(-1).to(torch.int64), regions
+
+
+@torch.library.register_vmap("torchresample::scale_and_translate")
+def _scale_and_translate_vmap(
+    info,
+    in_dims,
+    input,
+    output_size,
+    scale,
+    translation,
+    filter,
+    antialias=True,
+    filter_params=None,
+    indices=None,
+    regions=None,
+):
+    batched = in_dims[0] is not None
+    x = _fold(input, in_dims[0], info.batch_size) if batched else input
+    s, t, idx, r = _sampled_fold(info, in_dims, x, scale, translation, indices, regions, batched)
+    y = torch.ops.torchresample.scale_and_translate.default(
+        x, output_size, s, t, filter, antialias, filter_params, idx.to(x.device), r
+    )
+    return _unfold(y, info.batch_size)
+
+
+@torch.library.register_vmap("torchresample::scale_and_translate_backward")
+def _scale_and_translate_backward_vmap(
+    info,
+    in_dims,
+    grad_output,
+    input_shape,
+    scale,
+    translation,
+    filter,
+    antialias=True,
+    filter_params=None,
+    indices=None,
+    regions=None,
+):
+    g = _fold(grad_output, in_dims[0], info.batch_size)
+    shape = [info.batch_size * input_shape[0], *input_shape[1:]]
+    s, t, idx, r = _sampled_fold(info, in_dims, torch.empty(shape[0], 0), scale, translation, indices, regions, True)
+    y = torch.ops.torchresample.scale_and_translate_backward.default(
+        g, shape, s, t, filter, antialias, filter_params, idx.to(g.device), r
+    )
+    return _unfold(y, info.batch_size)
+
+
+@torch.library.register_vmap("torchresample::scale_and_translate_param_backward")
+def _scale_and_translate_param_backward_vmap(
+    info,
+    in_dims,
+    grad_output,
+    input,
+    scale,
+    translation,
+    filter,
+    antialias=True,
+    filter_params=None,
+    indices=None,
+    regions=None,
+):
+    g = _fold(grad_output, in_dims[0], info.batch_size)
+    batched = in_dims[1] is not None
+    x = _fold(input, in_dims[1], info.batch_size) if batched else input
+    s, t, idx, r = _sampled_fold(info, in_dims, x, scale, translation, indices, regions, batched)
+    ds, dt = torch.ops.torchresample.scale_and_translate_param_backward.default(
+        g, x, s, t, filter, antialias, filter_params, idx.to(x.device), r
+    )
+    return (ds.unflatten(0, (info.batch_size, -1)), dt.unflatten(0, (info.batch_size, -1))), (0, 0)
