@@ -329,15 +329,17 @@ void normalize_size_lists(const c10::FunctionSchema& schema, Stack* stack, size_
   }
 }
 
+// kWithParameters: the op has differentiable tensors beyond its input (scale_and_translate's); the other ops' kernel
+// looks nothing up on the call that records nothing.
+template <bool kWithParameters>
 void autograd_kernel(const c10::OperatorHandle& op, c10::DispatchKeySet keys, Stack* stack) {
   const size_t num_args = op.schema().arguments().size();
   normalize_size_lists(op.schema(), stack, num_args);
   const at::Tensor input = (*stack)[stack->size() - num_args].toTensor();
-  const int index = linear_op_index(op);
   // The parameters (scale, translation) when the op has them and one of them is differentiable.
   std::vector<at::Tensor> parameters;
-  if (has_parameters(index)) {
-    for (const int i : kLinearOps[index].parameters) {
+  if constexpr (kWithParameters) {
+    for (const int i : kLinearOps[linear_op_index(op)].parameters) {
       parameters.push_back((*stack)[stack->size() - num_args + i].toTensor());
     }
     const bool differentiable =
@@ -365,6 +367,7 @@ void autograd_kernel(const c10::OperatorHandle& op, c10::DispatchKeySet keys, St
   }
   at::Tensor output = stack->back().toTensor();
   if (reverse) {
+    const int index = linear_op_index(op);
     using NodeRef = decltype(torch::autograd::Edge::function);
     std::vector<c10::IValue> arguments = kLinearOps[index].adjoint_arguments(args);
     if (!parameters.empty()) {
@@ -387,7 +390,8 @@ void autograd_kernel(const c10::OperatorHandle& op, c10::DispatchKeySet keys, St
 
 TORCH_LIBRARY_IMPL(torchresample, Autograd, m) {
   for (const auto& entry : kLinearOps) {
-    m.impl(entry.name, torch::CppFunction::makeFromBoxedFunction<&autograd_kernel>());
+    m.impl(entry.name, entry.parameters[0] != 0 ? torch::CppFunction::makeFromBoxedFunction<&autograd_kernel<true>>()
+                                                : torch::CppFunction::makeFromBoxedFunction<&autograd_kernel<false>>());
   }
 }
 

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace torchresample {
@@ -22,8 +23,8 @@ template <typename T>
 using Plans = std::array<AxisPlan<T>, 3>;
 
 template <typename T>
-Plans<T> plans_of(const std::array<SampledAxis<T>, 3>& axes) {
-  return {axes[0].plan, axes[1].plan, axes[2].plan};
+Plans<T> plans_of(std::array<SampledAxis<T>, 3> axes) {
+  return {std::move(axes[0].plan), std::move(axes[1].plan), std::move(axes[2].plan)};
 }
 
 // Samples in parallel; inside one, the row engine runs on the calling thread (a single sample runs its rows in
@@ -32,14 +33,14 @@ Plans<T> plans_of(const std::array<SampledAxis<T>, 3>& axes) {
 template <typename scalar_t>
 void forward_samples(const SampledCall& c) {
   using acc_t = acc_type<scalar_t>;
-  const auto plans = sampled_plans<acc_t>(c, false);
+  auto plans = sampled_plans<acc_t>(c, false);  // each sample's plans are moved out once
   const scalar_t* src = c.source.const_data_ptr<scalar_t>();
   scalar_t* dst = c.result.mutable_data_ptr<scalar_t>();
   parallel_for(0, c.samples, 1, [&](int64_t begin, int64_t end) {
     for (int64_t k = begin; k < end; ++k) {
       const scalar_t* in = src + c.sample_input[k] * c.image_elements();
       scalar_t* out = dst + k * c.sample_elements();
-      const Plans<acc_t> p = plans_of(plans[k]);
+      const Plans<acc_t> p = plans_of(std::move(plans[k]));
       if constexpr (std::is_same_v<scalar_t, uint8_t>) {
         // The fixed-point engine's intermediate holds [0, 256): filters of negative lobes overshoot it.
         const bool fixed_point = !negative_lobes(c.filter) && p[0].is_identity();
