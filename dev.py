@@ -398,9 +398,11 @@ def portability() -> int:
     run([python, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", src], env=env)
     shutil.rmtree(src / "torchresample")  # the tests import the installed package
     env["TORCHRESAMPLE_REQUIRE_EMULATION"] = "1"
-    # Inductor's cache of its own: its precompiled headers are keyed by path, and this venv's headers are new files
-    # at the same paths on every run ("has been modified since the precompiled header was built").
-    env["TORCHINDUCTOR_CACHE_DIR"] = str(work / "inductor-cache")
+    # A temporary folder of its own, so inductor's caches are too: its precompiled headers (kept under the temporary
+    # folder whatever TORCHINDUCTOR_CACHE_DIR says) are keyed by path, and this venv's headers are new files at the
+    # same paths on every run ("has been modified since the precompiled header was built").
+    (work / "tmp").mkdir()
+    env["TMPDIR"] = str(work / "tmp")
     run([python, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", "-W", "ignore"], cwd=src, env=env)
 
     includes = subprocess.run(
