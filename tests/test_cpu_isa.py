@@ -30,6 +30,14 @@ for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
                   # RGBA windows of 2 to 40 taps, from uint8 (W first) and int16 rows (H first).
                   ((1, 4, 50, 70), dict(size=(6, 11), mode="bicubic", antialias=True)),
                   ((1, 4, 90, 70), dict(size=(12, 15), mode="bilinear", antialias=True)),
+                  # AVX-512 W pass (Note [pixel groups]): four outputs per vector where their windows are close
+                  # (upscales, downscales by up to ~3, from uint8 and int16 rows), four outputs' lanes added together
+                  # elsewhere; widths not a multiple of four and windows at the row's end.
+                  ((1, 3, 23, 37), dict(size=(70, 149), mode="bicubic")),
+                  ((1, 4, 23, 37), dict(size=(61, 101), mode="bicubic", antialias=True)),
+                  ((1, 3, 96, 131), dict(size=(41, 45), mode="bilinear", antialias=True)),
+                  ((1, 4, 96, 131), dict(size=(37, 47), mode="bicubic", antialias=True)),
+                  ((1, 3, 40, 301), dict(size=(13, 23), mode="bicubic", antialias=True)),
                   ((2, 3, 5, 6, 7), dict(size=(9, 4, 11), mode="trilinear")),
                   ((2, 4, 33), dict(size=8, mode="area"))]:
     for cl in (False, True):
@@ -51,6 +59,8 @@ for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
 # A decoded photo's view, resized into torch's contiguous result (Note [layout by strides]: stored planar).
 hwc = (torch.rand(90, 140, 3) * 255).to(torch.uint8)
 out.append(torchresample.interpolate(hwc.permute(2, 0, 1)[None], size=(30, 50), mode="bilinear", antialias=True))
+# Upscaled: read in place, stored planar 64 pixels at a time with AVX-512, the rest after.
+out.append(torchresample.interpolate(hwc.permute(2, 0, 1)[None], size=(130, 199), mode="bicubic"))
 torch.save(out, __import__("sys").argv[1])
 """
 

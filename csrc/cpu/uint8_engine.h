@@ -71,11 +71,46 @@ struct RgbToPlanes {
 };
 #endif
 
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+// Sixty-four RGB pixels (192 bytes, three registers) into their three planes: plane c's byte k is byte 3k + c, taken
+// from the first two registers by vpermt2b and, where 3k + c >= 128, from the third by vpermb (the same index: its
+// low six bits).
+struct RgbToPlanes512 {
+  __m512i index[3];
+  __mmask64 third[3];
+  RgbToPlanes512() {
+    for (int c = 0; c < 3; ++c) {
+      alignas(64) uint8_t idx[64];
+      third[c] = 0;
+      for (int k = 0; k < 64; ++k) {
+        idx[k] = static_cast<uint8_t>((3 * k + c) & 127);
+        third[c] |= __mmask64(3 * k + c >= 128) << k;
+      }
+      index[c] = _mm512_load_si512(idx);
+    }
+  }
+};
+#endif
+
 inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const ResampleGeometry& g) {
   const int64_t C = g.channels, D = g.in[0], Ho = g.out[1], Wo = g.out[2];
   const int64_t p = r / Ho, oh = r % Ho, n = p / D, d = p % D;
   const auto plane = [&](int64_t c) { return out + (((n * C + c) * D + d) * Ho + oh) * Wo; };
   int64_t begin = 0;
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+  if (C == 3) {
+    static const RgbToPlanes512 split;
+    uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
+    for (; begin + 64 <= Wo; begin += 64) {
+      const uint8_t* px = row + 3 * begin;
+      const __m512i a = _mm512_loadu_si512(px), b = _mm512_loadu_si512(px + 64), e = _mm512_loadu_si512(px + 128);
+      for (int c = 0; c < 3; ++c) {
+        const __m512i lo = _mm512_permutex2var_epi8(a, split.index[c], b);
+        _mm512_storeu_si512(planes[c] + begin, _mm512_mask_permutexvar_epi8(lo, split.third[c], split.index[c], e));
+      }
+    }
+  }
+#endif
 #if defined(TORCHRESAMPLE_ISA_AVX2)
   if (C == 3) {
     static const RgbToPlanes split;

@@ -99,12 +99,9 @@ struct Lanes512 {
     return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
   static reg load(const int16_t* p) { return _mm512_loadu_si512(p); }
-  static reg madd_lo(reg acc, reg x, reg y, reg w) {
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_unpacklo_epi16(x, y), w));
-  }
-  static reg madd_hi(reg acc, reg x, reg y, reg w) {
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_unpackhi_epi16(x, y), w));
-  }
+  // dpwssd (VNNI): the madd and the add in one instruction.
+  static reg madd_lo(reg acc, reg x, reg y, reg w) { return _mm512_dpwssd_epi32(acc, _mm512_unpacklo_epi16(x, y), w); }
+  static reg madd_hi(reg acc, reg x, reg y, reg w) { return _mm512_dpwssd_epi32(acc, _mm512_unpackhi_epi16(x, y), w); }
   reg finish(reg sum) const {
     return _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(sum, shift), lo_bound), hi_bound);
   }

@@ -85,9 +85,10 @@ constexpr int64_t pixel_pairs_reach() {
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
 // C == 3, 4 with AVX-512 (VBMI, VNNI): eight taps of a whole pixel per dpwssd, against four per madd and add in
-// the AVX2 copy. Lane L (128 bits) holds taps 2L, 2L+1 of each channel as int16 pairs, as the AVX2 layout holds
-// taps 0-1 and 2-3; one permute gathers them from the window (vpermb widens bytes, vpermw moves int16) and zeroes
-// RGB's fourth channel. Masked loads read the window only, so no row edge falls back to scalar code.
+// the AVX2 copy. Lane c (128 bits) holds channel c, its 32-bit element k the int16 pair of taps 2k, 2k+1: every lane
+// takes the same weights, so they are the eight taps' weights broadcast from memory (a load, no shuffle). One
+// permute gathers the pixels from the window (vpermb widens bytes, vpermw moves int16); RGB's fourth lane is zero.
+// Masked loads read the window only, so no row edge falls back to scalar code.
 template <int C, typename src_t>
 struct PixelPairs512 {
   static constexpr bool kBytes = std::is_same_v<src_t, uint8_t>;
@@ -97,7 +98,7 @@ struct PixelPairs512 {
     alignas(64) int8_t bytes[64];
     alignas(64) int16_t words[32];
     for (int e = 0; e < 32; ++e) {
-      const int lane = e / 8, c = (e % 8) / 2, tap = 2 * lane + e % 2;
+      const int c = e / 8, tap = e % 8;  // word e: lane c, element tap / 2, half tap % 2
       const bool real = c < C;
       const int from = real ? tap * C + c : 0;
       words[e] = static_cast<int16_t>(from);
@@ -112,7 +113,7 @@ struct PixelPairs512 {
     static const PixelPairs512 instance;
     return instance;
   }
-  // Taps [0, taps) of the pixels at p, taps <= 8, as int16 pairs.
+  // Taps [0, taps) of the pixels at p, taps <= 8, as int16 pairs (taps past them zero).
   __m512i operator()(const src_t* p, int64_t taps) const {
     const uint64_t load = (uint64_t(1) << (taps * C)) - 1;
     if constexpr (kBytes) {
@@ -125,12 +126,28 @@ struct PixelPairs512 {
   }
 };
 
-// Each lane's (w[2L], w[2L + 1]) pair in all four of its 32-bit elements, for taps [0, taps) of w.
-inline __m512i weight_pairs512(const int16_t* w, int64_t taps) {
-  const __m128i wv = _mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << taps) - 1), w);
-  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
-                                  _mm512_castsi128_si512(wv));
-}
+// Four pixels of C int16 channels from sums at 32-bit element (channel c, output o) of a vector (lane c, element o
+// where kChannelLanes, else lane o, element c): shifted, clamped and stored at dst together. The clamped sums fit
+// int16, so their low halves are the values: one permute packs the pixels, a masked store writes `pixels` of them.
+template <int C, bool kChannelLanes>
+struct FourPixels {
+  __m512i lo, hi, compact;  // compact: int16 C * o + c of the stored pixels from the low half of (c, o)'s element
+  __m128i shift;
+  explicit FourPixels(const Rounding& r)
+      : lo(_mm512_set1_epi32(r.lo)), hi(_mm512_set1_epi32(r.hi)), shift(_mm_cvtsi32_si128(r.shift)) {
+    alignas(64) int16_t words[32];
+    for (int e = 0; e < 32; ++e) {
+      const int o = e / C, c = e % C;
+      words[e] = static_cast<int16_t>(e < 4 * C ? 2 * (kChannelLanes ? 4 * c + o : 4 * o + c) : 0);
+    }
+    compact = _mm512_load_si512(words);
+  }
+  TORCHRESAMPLE_ALWAYS_INLINE void store(int16_t* dst, __m512i sums, int pixels = 4) const {
+    const __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(sums, shift), lo), hi);
+    _mm512_mask_storeu_epi16(dst, static_cast<__mmask32>((1u << (pixels * C)) - 1),
+                             _mm512_permutexvar_epi16(compact, v));
+  }
+};
 #endif
 
 // The tap step the W pass reads windows in (a plan's taps are padded to it with zero weights): 8 or 16 taps for
@@ -228,45 +245,181 @@ struct PixelMadd {
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-// C == 3, 4 with AVX-512: eight taps of a whole pixel per dpwssd (PixelPairs512, masked loads: every window).
+// C == 3, 4 with AVX-512: eight taps of a whole pixel per dpwssd (PixelPairs512, masked loads: every window). The
+// four elements of each channel's lane are added across four outputs at a time (two rounds of blends and in-lane
+// swaps), and the four pixels stored as one (FourPixels); a single output takes the same steps beside zeros.
 template <int R, int C, typename src_t>
 struct PixelDpwssd {
   // A copy, not a reference to the shared instance: in the extension (-fPIC) a reference kept the hot loop reloading
   // the permutation through the GOT (1080p RGB bicubic 10% slower).
   const PixelPairs512<C, src_t> gather = PixelPairs512<C, src_t>::get();
-  RoundingVec rounding;
-  __m512i sum_start;  // the rounding half in the first lane only
+  FourPixels<C, true> four_pixels;
+  __m512i sum_start;  // the rounding half in each lane's first element: a lane's elements are added
   explicit PixelDpwssd(const Rounding& r)
-      : rounding(r), sum_start(_mm512_maskz_mov_epi32(0x000f, _mm512_castsi256_si512(rounding.half))) {}
+      : four_pixels(r), sum_start(_mm512_maskz_set1_epi32(0x1111, int32_t(1) << (r.shift - 1))) {}
 
-  TORCHRESAMPLE_ALWAYS_INLINE void operator()(const src_t* const* rows, int16_t* const* dsts,
-                                              const FixedWindow& x) const {
-    __m512i acc[R];
+  // acc[j]: output x's partial sums over row j.
+  TORCHRESAMPLE_ALWAYS_INLINE void accumulate(const src_t* const* rows, const FixedWindow& x, __m512i* acc) const {
     const src_t* px[R];
     for (int j = 0; j < R; ++j) {
       acc[j] = sum_start;
       px[j] = rows[j] + x.start * C;
     }
-    const auto taps_at = [&](int64_t k, int64_t taps) {
-      const __m512i wk = weight_pairs512(x.w + k, taps);
-      for (int j = 0; j < R; ++j) {
-        acc[j] = _mm512_dpwssd_epi32(acc[j], gather(px[j] + k * C, taps), wk);
-      }
-    };
     int64_t k = 0;
     for (; k + 8 <= x.n; k += 8) {
-      taps_at(k, 8);
+      const __m512i wk = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.w + k)));
+      for (int j = 0; j < R; ++j) {
+        acc[j] = _mm512_dpwssd_epi32(acc[j], gather(px[j] + k * C, 8), wk);
+      }
     }
     if (k < x.n) {
-      taps_at(k, x.n - k);
+      // The pixels past the window are zero; the weights are read only up to it (the last output's end the plan's).
+      const __m512i wk =
+          _mm512_broadcast_i32x4(_mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << (x.n - k)) - 1), x.w + k));
+      for (int j = 0; j < R; ++j) {
+        acc[j] = _mm512_dpwssd_epi32(acc[j], gather(px[j] + k * C, x.n - k), wk);
+      }
+    }
+  }
+
+  // (channel c, output o) at lane c, element o: each lane's elements added, across four outputs' sums.
+  static TORCHRESAMPLE_ALWAYS_INLINE __m512i add_lanes(__m512i a, __m512i b, __m512i c, __m512i d) {
+    // Elements (a01, b01, a23, b23) of each lane: a blend takes (a0, b1, a2, b3), another (b0, a1, b2, a3) swapped.
+    const auto pairs = [](__m512i a, __m512i b) {
+      return _mm512_add_epi32(_mm512_mask_blend_epi32(0xaaaa, a, b),
+                              _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xaaaa, b, a), _MM_PERM_CDAB));
+    };
+    const __m512i ab = pairs(a, b), cd = pairs(c, d);
+    return _mm512_add_epi32(_mm512_mask_blend_epi32(0xcccc, ab, cd),
+                            _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xcccc, cd, ab), _MM_PERM_BADC));
+  }
+
+  TORCHRESAMPLE_ALWAYS_INLINE void operator()(const src_t* const* rows, int16_t* const* dsts,
+                                              const FixedWindow& x) const {
+    __m512i acc[R];
+    accumulate(rows, x, acc);
+    const __m512i zero = _mm512_setzero_si512();
+    for (int j = 0; j < R; ++j) {
+      four_pixels.store(dsts[j] + x.ow * C, add_lanes(acc[j], zero, zero, zero), 1);
+    }
+  }
+
+  // Outputs ow .. ow + 3.
+  TORCHRESAMPLE_ALWAYS_INLINE void four(const src_t* const* rows, int16_t* const* dsts, const FixedPlan& fw,
+                                        int64_t ow) const {
+    const auto window = [&](int64_t o) {
+      return FixedWindow{o, fw.start[o], fw.count[o], fw.weight.data() + o * fw.taps};
+    };
+    __m512i a[R], b[R], c[R], d[R];
+    accumulate(rows, window(ow), a);
+    accumulate(rows, window(ow + 1), b);
+    accumulate(rows, window(ow + 2), c);
+    accumulate(rows, window(ow + 3), d);
+    for (int j = 0; j < R; ++j) {
+      four_pixels.store(dsts[j] + ow * C, add_lanes(a[j], b[j], c[j], d[j]));
+    }
+  }
+};
+
+// Note [pixel groups]
+// C == 3, 4 with AVX-512 where the windows of four consecutive outputs lie within 64 values of the row (upscales,
+// downscales by up to about 3, plans of at most 16 taps): the four outputs share each dpwssd, output ow + L in lane
+// L, whose four 32-bit sums are its channels. No sums cross lanes and the four pixels are stored together: for a
+// 4-tap upscale about a fifth of PixelDpwssd's instructions, which go mostly to adding lanes. Per tap pair t, one
+// permute gathers each lane's taps (2t, 2t + 1) from the group's 64 values (vpermb from one register of bytes,
+// vpermt2w from two of int16) and one picks the weight pairs. Taps past a window have weight 0, so what their
+// (wrapping) indices read does not count.
+template <int R, int C, typename src_t>
+struct PixelGroups512 {
+  static constexpr bool kBytes = std::is_same_v<src_t, uint8_t>;
+  static constexpr int64_t kReach = 64;  // values of the row the gather reads from the group's first window start
+  __m512i pattern;                       // word (lane L, 2c + e) = e * C + c: tap e of channel c, lane offset 0
+  __m512i weight_index;                  // dword (lane L, c) = L * taps / 2: output L's first weight pair
+  __m512i half;
+  __m512i step_pattern = _mm512_set1_epi16(2 * C), step_weight = _mm512_set1_epi32(1);
+  FourPixels<C, false> four_pixels;
+  __mmask64 keep = 0;  // the gather's zeroing mask: bytes (vpermb: the low byte of real channels' words) or words
+  int64_t taps;
+
+  PixelGroups512(const Rounding& r, const FixedPlan& fw)
+      : half(_mm512_set1_epi32(int32_t(1) << (r.shift - 1))), four_pixels(r), taps(fw.taps) {
+    alignas(64) int16_t words[32];
+    alignas(64) int32_t pairs[16];
+    for (int e = 0; e < 32; ++e) {
+      const int c = (e % 8) / 2, tap = e % 2;
+      words[e] = static_cast<int16_t>(tap * C + c);
+      if (c < C) {
+        keep |= kBytes ? __mmask64(1) << (2 * e) : __mmask64(1) << e;
+      }
+    }
+    for (int e = 0; e < 16; ++e) {
+      pairs[e] = static_cast<int32_t>(e / 4 * fw.taps / 2);
+    }
+    pattern = _mm512_load_si512(words);
+    weight_index = _mm512_load_si512(pairs);
+  }
+
+  // Outputs ow .. ow + 3 of the R rows; false (nothing written) where their windows reach past kReach values or
+  // their weights past two registers (16 taps).
+  TORCHRESAMPLE_ALWAYS_INLINE bool operator()(const src_t* const* rows, int16_t* const* dsts, int64_t in_w,
+                                              const FixedPlan& fw, int64_t ow) const {
+    const int64_t* start = fw.start.data() + ow;
+    const int64_t* count = fw.count.data() + ow;
+    const int64_t base = start[0];
+    int64_t widest = 0, pairs = 0;
+    for (int L = 0; L < 4; ++L) {
+      widest = std::max(widest, start[L] - base + count[L]);
+      pairs = std::max(pairs, (count[L] + 1) / 2);
+    }
+    if (taps > 16 || widest * C > kReach) {
+      return false;
+    }
+    const auto offset = [&](int L) { return static_cast<uint64_t>((start[L] - base) * C) * 0x0001000100010001ull; };
+    __m512i index = _mm512_add_epi16(pattern, _mm512_setr_epi64(offset(0), offset(0), offset(1), offset(1), offset(2),
+                                                                offset(2), offset(3), offset(3)));
+    // The four outputs' 4 * taps weights (at most 64): two registers of 16 pairs.
+    const int64_t weight_pairs = 2 * taps;
+    const int16_t* wp = fw.weight.data() + ow * taps;
+    const __m512i w_lo =
+        _mm512_maskz_loadu_epi32(static_cast<__mmask16>(weight_pairs >= 16 ? 0xffff : (1u << weight_pairs) - 1), wp);
+    const __m512i w_hi = _mm512_maskz_loadu_epi32(
+        static_cast<__mmask16>(weight_pairs > 16 ? (1u << (weight_pairs - 16)) - 1 : 0), wp + 32);
+    __m512i w_index = weight_index;
+    // The group's values of each row, masked to the row.
+    const int64_t avail = std::min<int64_t>(kReach, (in_w - base) * C);
+    __m512i data[R][2];
+    for (int j = 0; j < R; ++j) {
+      const src_t* p = rows[j] + base * C;
+      if constexpr (kBytes) {
+        data[j][0] = _mm512_maskz_loadu_epi8(avail >= 64 ? ~__mmask64(0) : (__mmask64(1) << avail) - 1, p);
+      } else {
+        data[j][0] = _mm512_maskz_loadu_epi16(static_cast<__mmask32>(avail >= 32 ? ~0u : (1u << avail) - 1), p);
+        data[j][1] =
+            _mm512_maskz_loadu_epi16(static_cast<__mmask32>(avail > 32 ? (1ull << (avail - 32)) - 1 : 0), p + 32);
+      }
+    }
+    __m512i acc[R];
+    for (int j = 0; j < R; ++j) {
+      acc[j] = half;
+    }
+    for (int64_t t = 0; t < pairs; ++t) {
+      const __m512i wk = _mm512_permutex2var_epi32(w_lo, w_index, w_hi);
+      for (int j = 0; j < R; ++j) {
+        __m512i px;
+        if constexpr (kBytes) {
+          px = _mm512_maskz_permutexvar_epi8(keep, index, data[j][0]);
+        } else {
+          px = _mm512_maskz_permutex2var_epi16(static_cast<__mmask32>(keep), data[j][0], index, data[j][1]);
+        }
+        acc[j] = _mm512_dpwssd_epi32(acc[j], px, wk);
+      }
+      index = _mm512_add_epi16(index, step_pattern);
+      w_index = _mm512_add_epi32(w_index, step_weight);
     }
     for (int j = 0; j < R; ++j) {
-      // The four lanes hold per-channel sums of different taps (and the rounding half): add them, then round.
-      const __m256i half = _mm256_add_epi32(_mm512_castsi512_si256(acc[j]), _mm512_extracti64x4_epi64(acc[j], 1));
-      const __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
-      const __m256i v = rounding(_mm256_castsi128_si256(sum));
-      store_pixel<C>(dsts[j] + x.ow * C, _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_castsi256_si128(v)));
+      four_pixels.store(dsts[j] + ow * C, acc[j]);
     }
+    return true;
   }
 };
 #endif
@@ -291,6 +444,7 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
                     int64_t ow_end, const Rounding& r) {
 #if defined(TORCHRESAMPLE_ISA_AVX512)
   const PixelDpwssd<R, C, src_t> pixel_dpwssd(r);
+  const PixelGroups512<R, C, src_t> pixel_groups(r, fw);
 #elif defined(TORCHRESAMPLE_ISA_AVX2)
   const PixelMadd<R, C, src_t> pixel_madd(r);
 #endif
@@ -298,6 +452,17 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
   const int64_t dot_step = fw.taps % 16 == 0 ? 16 : 8;  // the plan's tap stride: 8 or a multiple of 16
 #endif
   for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+    if constexpr (C != 1) {
+      if (ow + 4 <= ow_end) {
+        if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
+          pixel_dpwssd.four(rows, dsts, fw, ow);
+        }
+        ow += 3;
+        continue;
+      }
+    }
+#endif
     const FixedWindow x{ow, fw.start[ow], fw.count[ow], fw.weight.data() + ow * fw.taps};
 #if defined(TORCHRESAMPLE_ISA_AVX512)
     if constexpr (C != 1) {

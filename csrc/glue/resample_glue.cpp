@@ -184,14 +184,20 @@ namespace {
 // larger than 1 decide), and only a source contiguous in neither layout (a crop, an expanded channel) is copied,
 // into the layout its strides follow (a crop of a photo view into channels-last). The result keeps torch's
 // format; when it differs from the engine's layout, the smaller side is converted: the result after the kernel (a
-// downscale reads the photo in place), or the source before it. The bits are those of the engine's layout
-// (layouts may round floats differently; uint8 and nearest are the same bits in every layout).
-at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat returned, int64_t result_numel) {
+// downscale reads the photo in place), or the source before it, except where the kernel stores a planar result
+// from the channels-last engine itself (`stores_planar`: the CPU's fixed-point uint8 engine), which then reads a
+// channels-last source in place whatever the sizes (a photo view upscaled). The bits are those of the engine's
+// layout (layouts may round floats differently; uint8 and nearest are the same bits in every layout).
+at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat returned, int64_t result_numel,
+                               bool stores_planar) {
   if (source.dim() < 4 || source.is_contiguous(returned)) {
     return returned;
   }
   const bool to_channels_last = returned == at::MemoryFormat::Contiguous;
   const auto other = to_channels_last ? channels_last_format(source.dim()) : at::MemoryFormat::Contiguous;
+  if (stores_planar && to_channels_last && source.is_contiguous(other)) {
+    return other;
+  }
   // A source contiguous in neither layout is copied: a crop of an image view (channels interleaved, the channel
   // stride the smallest) into channels-last, a row copy, rather than transposed into the suggested format.
   const bool interleaved = to_channels_last && source.size(1) > 1 && source.size(-1) > 1 && source.stride(1) > 0 &&
@@ -212,7 +218,9 @@ ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Fi
   c.backward = backward;
   c.scale_factors = decode_scale_factors(args.scales, source.dim() - 2, op);
   c.returned_layout = source.suggest_memory_format();
-  c.layout = engine_layout(source, c.returned_layout, c10::multiply_integers(result_shape));
+  const bool stores_planar = !backward && source.is_cpu() && source.scalar_type() == at::kByte &&
+                             filter_kind(filter) != FilterKind::kPoint;  // resample_cpu's uint8_rows
+  c.layout = engine_layout(source, c.returned_layout, c10::multiply_integers(result_shape), stores_planar);
   c.source = source.contiguous(c.layout);
   c.result = empty_output(result_shape, source.options().memory_format(c.layout));
   // torch's CPU nearest takes its channels-last kernel for a source contiguous in that layout with 4+ channels
