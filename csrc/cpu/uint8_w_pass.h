@@ -245,6 +245,73 @@ struct PixelMadd {
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
+// Element o of each 128-bit lane: the sum of that lane's four elements in the o-th of four vectors.
+TORCHRESAMPLE_ALWAYS_INLINE __m512i add_lane_elements(__m512i a, __m512i b, __m512i c, __m512i d) {
+  // Elements (a01, b01, a23, b23) of each lane: a blend takes (a0, b1, a2, b3), another (b0, a1, b2, a3) swapped.
+  const auto pairs = [](__m512i x, __m512i y) {
+    return _mm512_add_epi32(_mm512_mask_blend_epi32(0xaaaa, x, y),
+                            _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xaaaa, y, x), _MM_PERM_CDAB));
+  };
+  const __m512i ab = pairs(a, b), cd = pairs(c, d);
+  return _mm512_add_epi32(_mm512_mask_blend_epi32(0xcccc, ab, cd),
+                          _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xcccc, cd, ab), _MM_PERM_BADC));
+}
+
+// C == 1 with AVX-512: 32 taps per dpwssd (masked loads: every window), four outputs' sums added together
+// (add_lane_elements, then across lanes) and stored as one.
+template <int R, typename src_t>
+struct Dot512 {
+  __m512i sum_start;  // the rounding half in one element: an output's elements are added
+  __m128i lo, hi, shift;
+  explicit Dot512(const Rounding& r)
+      : sum_start(_mm512_maskz_set1_epi32(0x0001, int32_t(1) << (r.shift - 1))),
+        lo(_mm_set1_epi32(r.lo)),
+        hi(_mm_set1_epi32(r.hi)),
+        shift(_mm_cvtsi32_si128(r.shift)) {}
+
+  TORCHRESAMPLE_ALWAYS_INLINE void accumulate(const src_t* const* rows, const FixedWindow& x, __m512i* acc) const {
+    for (int j = 0; j < R; ++j) {
+      acc[j] = sum_start;
+    }
+    for (int64_t k = 0; k < x.n; k += 32) {
+      const __mmask32 m = x.n - k >= 32 ? ~__mmask32(0) : static_cast<__mmask32>((1u << (x.n - k)) - 1);
+      const __m512i wk = _mm512_maskz_loadu_epi16(m, x.w + k);
+      for (int j = 0; j < R; ++j) {
+        const src_t* p = rows[j] + x.start + k;
+        __m512i px;
+        if constexpr (std::is_same_v<src_t, uint8_t>) {
+          px = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, p));
+        } else {
+          px = _mm512_maskz_loadu_epi16(m, p);
+        }
+        acc[j] = _mm512_dpwssd_epi32(acc[j], px, wk);
+      }
+    }
+  }
+
+  // Outputs ow .. ow + 3.
+  TORCHRESAMPLE_ALWAYS_INLINE void four(const src_t* const* rows, int16_t* const* dsts, const FixedPlan& fw,
+                                        int64_t ow) const {
+    const auto window = [&](int64_t o) {
+      return FixedWindow{o, fw.start[o], fw.count[o], fw.weight.data() + o * fw.taps};
+    };
+    __m512i a[R], b[R], c[R], d[R];
+    accumulate(rows, window(ow), a);
+    accumulate(rows, window(ow + 1), b);
+    accumulate(rows, window(ow + 2), c);
+    accumulate(rows, window(ow + 3), d);
+    for (int j = 0; j < R; ++j) {
+      const __m512i e = add_lane_elements(a[j], b[j], c[j], d[j]);
+      const __m256i f = _mm256_add_epi32(_mm512_castsi512_si256(e), _mm512_extracti64x4_epi64(e, 1));
+      const __m128i sums = _mm_add_epi32(_mm256_castsi256_si128(f), _mm256_extracti128_si256(f, 1));
+      const __m128i v = _mm_min_epi32(_mm_max_epi32(_mm_sra_epi32(sums, shift), lo), hi);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(dsts[j] + ow), _mm_packs_epi32(v, v));
+    }
+  }
+};
+#endif
+
+#if defined(TORCHRESAMPLE_ISA_AVX512)
 // C == 3, 4 with AVX-512: eight taps of a whole pixel per dpwssd (PixelPairs512, masked loads: every window). The
 // four elements of each channel's lane are added across four outputs at a time (two rounds of blends and in-lane
 // swaps), and the four pixels stored as one (FourPixels); a single output takes the same steps beside zeros.
@@ -282,25 +349,13 @@ struct PixelDpwssd {
     }
   }
 
-  // (channel c, output o) at lane c, element o: each lane's elements added, across four outputs' sums.
-  static TORCHRESAMPLE_ALWAYS_INLINE __m512i add_lanes(__m512i a, __m512i b, __m512i c, __m512i d) {
-    // Elements (a01, b01, a23, b23) of each lane: a blend takes (a0, b1, a2, b3), another (b0, a1, b2, a3) swapped.
-    const auto pairs = [](__m512i a, __m512i b) {
-      return _mm512_add_epi32(_mm512_mask_blend_epi32(0xaaaa, a, b),
-                              _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xaaaa, b, a), _MM_PERM_CDAB));
-    };
-    const __m512i ab = pairs(a, b), cd = pairs(c, d);
-    return _mm512_add_epi32(_mm512_mask_blend_epi32(0xcccc, ab, cd),
-                            _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xcccc, cd, ab), _MM_PERM_BADC));
-  }
-
   TORCHRESAMPLE_ALWAYS_INLINE void operator()(const src_t* const* rows, int16_t* const* dsts,
                                               const FixedWindow& x) const {
     __m512i acc[R];
     accumulate(rows, x, acc);
     const __m512i zero = _mm512_setzero_si512();
     for (int j = 0; j < R; ++j) {
-      four_pixels.store(dsts[j] + x.ow * C, add_lanes(acc[j], zero, zero, zero), 1);
+      four_pixels.store(dsts[j] + x.ow * C, add_lane_elements(acc[j], zero, zero, zero), 1);
     }
   }
 
@@ -316,7 +371,7 @@ struct PixelDpwssd {
     accumulate(rows, window(ow + 2), c);
     accumulate(rows, window(ow + 3), d);
     for (int j = 0; j < R; ++j) {
-      four_pixels.store(dsts[j] + ow * C, add_lanes(a[j], b[j], c[j], d[j]));
+      four_pixels.store(dsts[j] + ow * C, add_lane_elements(a[j], b[j], c[j], d[j]));
     }
   }
 };
@@ -437,14 +492,16 @@ TORCHRESAMPLE_ALWAYS_INLINE void scalar_fixed(const src_t* const* rows, int16_t*
 
 // The W pass of R source rows (in_w pixels of C channels each) into int16 rows, outputs [ow_begin, ow_end). The R
 // rows share each output's weights and bounds check and give the core R independent sums. C == 1: a dot product per
-// output (dot_fixed); C == 3, 4: a whole pixel per instruction (PixelDpwssd with AVX-512, else PixelMadd); where a
-// vector step does not fit, and in the portable copy, scalar_fixed.
+// output (Dot512 four outputs at a time with AVX-512, else dot_fixed); C == 3, 4: a whole pixel per instruction (with
+// AVX-512 four outputs at a time, PixelGroups512 where their windows are close, else PixelDpwssd; with AVX2
+// PixelMadd); where a vector step does not fit, and in the portable copy, scalar_fixed.
 template <int R, int C, typename src_t>
 void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w, const FixedPlan& fw, int64_t ow_begin,
                     int64_t ow_end, const Rounding& r) {
 #if defined(TORCHRESAMPLE_ISA_AVX512)
   const PixelDpwssd<R, C, src_t> pixel_dpwssd(r);
   const PixelGroups512<R, C, src_t> pixel_groups(r, fw);
+  const Dot512<R, src_t> dot512(r);
 #elif defined(TORCHRESAMPLE_ISA_AVX2)
   const PixelMadd<R, C, src_t> pixel_madd(r);
 #endif
@@ -458,6 +515,12 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
         if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
           pixel_dpwssd.four(rows, dsts, fw, ow);
         }
+        ow += 3;
+        continue;
+      }
+    } else {
+      if (ow + 4 <= ow_end) {
+        dot512.four(rows, dsts, fw, ow);
         ow += 3;
         continue;
       }
