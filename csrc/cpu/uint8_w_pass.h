@@ -257,6 +257,20 @@ TORCHRESAMPLE_ALWAYS_INLINE __m512i add_lane_elements(__m512i a, __m512i b, __m5
                           _mm512_shuffle_epi32(_mm512_mask_blend_epi32(0xcccc, cd, ab), _MM_PERM_BADC));
 }
 
+// Outputs ow .. ow + 3 of R rows summed by `k.accumulate` (Dot512, PixelDpwssd): sums[o][j], output ow + o, row j.
+template <int R, typename Kernel, typename src_t>
+TORCHRESAMPLE_ALWAYS_INLINE void accumulate_four(const Kernel& k, const src_t* const* rows, const FixedPlan& fw,
+                                                 int64_t ow, __m512i (&sums)[4][R]) {
+  const auto window = [&](int64_t o) {
+    return FixedWindow{o, fw.start[o], fw.count[o], fw.weight.data() + o * fw.taps};
+  };
+  // Four calls, not a loop: the accumulators stay in registers.
+  k.accumulate(rows, window(ow), sums[0]);
+  k.accumulate(rows, window(ow + 1), sums[1]);
+  k.accumulate(rows, window(ow + 2), sums[2]);
+  k.accumulate(rows, window(ow + 3), sums[3]);
+}
+
 // C == 1 with AVX-512: 32 taps per dpwssd (masked loads: every window), four outputs' sums added together
 // (add_lane_elements, then across lanes) and stored as one.
 template <int R, typename src_t>
@@ -292,16 +306,10 @@ struct Dot512 {
   // Outputs ow .. ow + 3.
   TORCHRESAMPLE_ALWAYS_INLINE void four(const src_t* const* rows, int16_t* const* dsts, const FixedPlan& fw,
                                         int64_t ow) const {
-    const auto window = [&](int64_t o) {
-      return FixedWindow{o, fw.start[o], fw.count[o], fw.weight.data() + o * fw.taps};
-    };
-    __m512i a[R], b[R], c[R], d[R];
-    accumulate(rows, window(ow), a);
-    accumulate(rows, window(ow + 1), b);
-    accumulate(rows, window(ow + 2), c);
-    accumulate(rows, window(ow + 3), d);
+    __m512i sums[4][R];
+    accumulate_four(*this, rows, fw, ow, sums);
     for (int j = 0; j < R; ++j) {
-      const __m512i e = add_lane_elements(a[j], b[j], c[j], d[j]);
+      const __m512i e = add_lane_elements(sums[0][j], sums[1][j], sums[2][j], sums[3][j]);
       const __m256i f = _mm256_add_epi32(_mm512_castsi512_si256(e), _mm512_extracti64x4_epi64(e, 1));
       const __m128i sums = _mm_add_epi32(_mm256_castsi256_si128(f), _mm256_extracti128_si256(f, 1));
       const __m128i v = _mm_min_epi32(_mm_max_epi32(_mm_sra_epi32(sums, shift), lo), hi);
@@ -362,16 +370,10 @@ struct PixelDpwssd {
   // Outputs ow .. ow + 3.
   TORCHRESAMPLE_ALWAYS_INLINE void four(const src_t* const* rows, int16_t* const* dsts, const FixedPlan& fw,
                                         int64_t ow) const {
-    const auto window = [&](int64_t o) {
-      return FixedWindow{o, fw.start[o], fw.count[o], fw.weight.data() + o * fw.taps};
-    };
-    __m512i a[R], b[R], c[R], d[R];
-    accumulate(rows, window(ow), a);
-    accumulate(rows, window(ow + 1), b);
-    accumulate(rows, window(ow + 2), c);
-    accumulate(rows, window(ow + 3), d);
+    __m512i sums[4][R];
+    accumulate_four(*this, rows, fw, ow, sums);
     for (int j = 0; j < R; ++j) {
-      four_pixels.store(dsts[j] + ow * C, add_lane_elements(a[j], b[j], c[j], d[j]));
+      four_pixels.store(dsts[j] + ow * C, add_lane_elements(sums[0][j], sums[1][j], sums[2][j], sums[3][j]));
     }
   }
 };
