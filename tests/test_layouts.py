@@ -151,3 +151,25 @@ def test_an_image_buffer_view_is_read_in_place():
     fresh = torch.empty_like(view, memory_format=torch.channels_last).copy_(view)
     assert fresh.stride(0) == 120 * 160 * 3
     assert torch.equal(ours, torch.ops.torchresample.resample(fresh, [24, 24], "linear", False, None, True))
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize(
+    "size, filt", [((37, 51), "cubic"), ((41, 45), "lanczos"), ((300, 410), "cubic"), ((60, 80), "linear")]
+)
+def test_a_planar_photo_gives_the_channels_last_bits(channels, size, filt):
+    """Note [planar photos]: a planar RGB/RGBA photo (as torchvision's decode_jpeg returns it) resampled W first is
+    read interleaved by the channels-last engine: the bits of the channels-last source and of every ISA copy
+    (tests/test_cpu_isa.py), the result planar like torch's, within 1 of torch's float result."""
+    planar = torch.randint(0, 256, (2, channels, 150, 203), dtype=torch.uint8)
+    ours = torch.ops.torchresample.resample(planar, list(size), filt, False, None, True)
+    last = planar.contiguous(memory_format=torch.channels_last)
+    assert ours.is_contiguous()
+    assert torch.equal(ours, torch.ops.torchresample.resample(last, list(size), filt, False, None, True))
+    if filt != "lanczos":
+        mode = {"cubic": "bicubic", "linear": "bilinear"}[filt]
+        ref = F.interpolate(planar.double(), size=size, mode=mode, antialias=True)
+        if filt == "cubic":  # torch's uint8 order: W first, rounded and clipped (Note [rounded w pass])
+            mid = F.interpolate(planar.double(), size=(150, size[1]), mode=mode, antialias=True).round().clamp(0, 255)
+            ref = F.interpolate(mid, size=size, mode=mode, antialias=True)
+        assert (ours.double() - ref.round().clamp(0, 255)).abs().max() <= 1

@@ -112,6 +112,17 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, co
     const auto cached = cpu_plans<float>(call);
     const Plans<float>& plans = *cached;
     const bool clipped_mid = rounded_w_pass(call, resampled_axes(plans));  // Note [rounded w pass]
+    if (plans[0].is_identity() && g.channels == 1 && call.layout == at::MemoryFormat::Contiguous && input.dim() == 4 &&
+        (input.size(1) == 3 || input.size(1) == 4) && clipped_mid && uint8_reads_planar_pixels()) {
+      // Note [planar photos]: the channels-last engine reads the planes and stores the planar result.
+      ResampleGeometry pixels = g;
+      pixels.batch = g.batch / input.size(1);
+      pixels.channels = input.size(1);
+      if (uint8_rows(call.source.const_data_ptr<uint8_t>(), call.result.mutable_data_ptr<uint8_t>(), pixels, plans,
+                     clipped_mid, /*planar_out=*/true, /*planar_in=*/true)) {
+        return call.returned();
+      }
+    }
     if (plans[0].is_identity()) {
       // A channels-last engine under a contiguous result (Note [layout by strides]) stores torch's result
       // directly, into call.result's storage (the same bytes) viewed contiguous.

@@ -20,16 +20,17 @@ namespace torchresample {
 // the CPU runs; TORCHRESAMPLE_CPU_ISA=baseline or avx2 caps the choice (the tests compare the copies). Float
 // results may differ in the last bits (fused multiply-add), as torch's own CPU_CAPABILITY kernels do; uint8
 // results are the same bits in every copy.
-#define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                            \
-  namespace isa {                                                                                        \
-  template <typename scalar_t, typename acc_t>                                                           \
-  void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                       \
-                     const std::array<AxisPlan<acc_t>, 3>& plans);                                       \
-  template <typename scalar_t, typename acc_t>                                                           \
-  void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                        \
-                    const std::array<AxisPlan<acc_t>, 3>& plans);                                        \
-  bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                            \
-                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out); \
+#define TORCHRESAMPLE_DECLARE_ROW_ENGINE(isa)                                                           \
+  namespace isa {                                                                                       \
+  template <typename scalar_t, typename acc_t>                                                          \
+  void resample_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                      \
+                     const std::array<AxisPlan<acc_t>, 3>& plans);                                      \
+  template <typename scalar_t, typename acc_t>                                                          \
+  void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,                       \
+                    const std::array<AxisPlan<acc_t>, 3>& plans);                                       \
+  bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,                           \
+                  const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out, \
+                  bool planar_in);                                                                      \
   }
 
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
@@ -38,7 +39,7 @@ TORCHRESAMPLE_DECLARE_ROW_ENGINE(baseline)
 TORCHRESAMPLE_DECLARE_ROW_ENGINE(avx2)
 namespace avx512 {
 bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, const std::array<AxisPlan<float>, 3>& plans,
-                bool clip_intermediate, bool planar_out);
+                bool clip_intermediate, bool planar_out, bool planar_in);
 }
 #endif
 
@@ -70,19 +71,34 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
 }
 
 // Note [fixed-point uint8]: uint8 resampling along H and W (D an identity axis). `planar_out`: `out` is planar
-// (N, C, D, H, W contiguous) while the source and the geometry are channels-last (Note [layout by strides]). False
-// where the plans do not fit fixed point (FixedPlan::fits): nothing is written, and the float engine must run.
+// (N, C, D, H, W contiguous) while the geometry is channels-last (Note [layout by strides]); `planar_in`: likewise
+// `in` (Note [planar photos]). False where the plans do not fit fixed point (FixedPlan::fits), or a planar source
+// does not take the W-first path: nothing is written, and the caller runs another engine.
 inline bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
-                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out) {
+                       const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out,
+                       bool planar_in = false) {
 #ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
   if (cpu_isa() == CpuIsa::kAvx512) {
-    return avx512::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
+    return avx512::uint8_rows(in, out, g, plans, clip_intermediate, planar_out, planar_in);
   }
   if (use_avx2_engine()) {
-    return avx2::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
+    return avx2::uint8_rows(in, out, g, plans, clip_intermediate, planar_out, planar_in);
   }
 #endif
-  return baseline::uint8_rows(in, out, g, plans, clip_intermediate, planar_out);
+  return baseline::uint8_rows(in, out, g, plans, clip_intermediate, planar_out, planar_in);
+}
+
+// Note [planar photos]
+// A planar RGB or RGBA photo (torchvision's decode_jpeg returns one) resampled W first (cubic, Lanczos: Note [rounded
+// w pass]) costs the single-element engine three W passes of every input row, each a window per output. The
+// channels-last engine makes one pass of whole pixels; with AVX-512 its rows are interleaved from the three planes as
+// they are read (two permutes per 64 bytes), which costs far less than the passes it saves. Same bits (integer sums).
+inline bool uint8_reads_planar_pixels() {
+#ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
+  return cpu_isa() == CpuIsa::kAvx512;
+#else
+  return false;
+#endif
 }
 
 }  // namespace torchresample

@@ -44,7 +44,8 @@ void forward_samples(const SampledCall& c) {
       if constexpr (std::is_same_v<scalar_t, uint8_t>) {
         // The fixed-point engine's intermediate holds [0, 256): filters of negative lobes overshoot it.
         const bool fixed_point = !negative_lobes(c.filter) && p[0].is_identity();
-        if (fixed_point && uint8_rows(in, out, c.image, p, /*clip_intermediate=*/false, /*planar_out=*/false)) {
+        if (fixed_point && uint8_rows(in, out, c.image, p, /*clip_intermediate=*/false, /*planar_out=*/false,
+                                      /*planar_in=*/false)) {
           continue;
         }
       }

@@ -133,6 +133,67 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
   }
 }
 
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+// Sixty-four RGB pixels (three registers) from their three planes: byte k of register m is channel (64m + k) % 3 of
+// pixel (64m + k) / 3, from the planes' 64 bytes at pixel 64m / 3: from the first two by vpermt2b, from the third by
+// a masked vpermb.
+struct PlanesToRgb512 {
+  __m512i index[3];
+  __mmask64 third[3];
+  PlanesToRgb512() {
+    for (int m = 0; m < 3; ++m) {
+      alignas(64) uint8_t idx[64];
+      third[m] = 0;
+      for (int k = 0; k < 64; ++k) {
+        const int byte = 64 * m + k, c = byte % 3;
+        const int q = byte / 3 - 64 * m / 3;  // the pixel among the planes' bytes read for register m
+        idx[k] = static_cast<uint8_t>(c == 1 ? 64 + q : q);
+        third[m] |= __mmask64(c == 2) << k;
+      }
+      index[m] = _mm512_load_si512(idx);
+    }
+  }
+};
+#endif
+
+// Input row ih of image p (n * D + d) of a planar source, interleaved into `row` (Wi pixels of C channels): the
+// channels-last engine reading a planar source (Note [planar photos]).
+inline const uint8_t* load_interleaved(const uint8_t* in, int64_t p, int64_t ih, const ResampleGeometry& g,
+                                       uint8_t* row) {
+  const int64_t C = g.channels, D = g.in[0], Hi = g.in[1], Wi = g.in[2];
+  const int64_t n = p / D, d = p % D;
+  const auto plane = [&](int64_t c) { return in + (((n * C + c) * D + d) * Hi + ih) * Wi; };
+  int64_t begin = 0;
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+  if (C == 3) {
+    static const PlanesToRgb512 join;
+    const uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
+    for (; begin + 64 <= Wi; begin += 64) {
+      // Register m holds pixels from 64m / 3 on: the planes are read from there (each read stays in its 64 bytes).
+      for (int m = 0; m < 3; ++m) {
+        const int64_t from = begin + 64 * m / 3;
+        const int64_t left = Wi - from;
+        const __mmask64 mask = left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
+        const __m512i r = _mm512_maskz_loadu_epi8(mask, planes[0] + from);
+        const __m512i gr = _mm512_maskz_loadu_epi8(mask, planes[1] + from);
+        const __m512i b = _mm512_maskz_loadu_epi8(mask, planes[2] + from);
+        const __m512i rg = _mm512_permutex2var_epi8(r, join.index[m], gr);
+        _mm512_storeu_si512(row + 3 * begin + 64 * m,
+                            _mm512_mask_permutexvar_epi8(rg, join.third[m], join.index[m], b));
+      }
+    }
+  }
+#endif
+  for (int64_t c = 0; c < C; ++c) {
+    const uint8_t* __restrict src = plane(c);
+    uint8_t* __restrict dst = row + c;
+    for (int64_t iw = begin; iw < Wi; ++iw) {
+      dst[iw * C] = src[iw];
+    }
+  }
+  return row;
+}
+
 // Output row r of the W pass, rounded and clamped to 0..255 (narrowing is exact), into `out`: in place, or through
 // `planar_row` into torch's planar result (store_planar).
 inline void store_row(const int16_t* from, uint8_t* out, int64_t r, const ResampleGeometry& g, uint8_t* planar_row) {
@@ -264,7 +325,7 @@ inline bool uint8_rows_one_axis(const uint8_t* in, uint8_t* out, const ResampleG
 // ring holds three rows more and the W pass takes four rows at a time even when a window adds one (an upscale's
 // window adds one row per output row or none).
 bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, const std::array<AxisPlan<float>, 3>& plans,
-                bool clip_intermediate, bool planar_out) {
+                bool clip_intermediate, bool planar_out, bool planar_in) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t planes = g.batch * g.in[0];
   const int mid_bits = clip_intermediate && max_abs_weight(plans[2]) < kIntegerMidMaxWeight ? 0 : 7;
@@ -277,10 +338,15 @@ bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, cons
   const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, mid_max};
   const Rounding h_round{fh.shift + mid_bits, 0, 255};
   const int64_t in_row = Wi * C, mid_row = Wo * C, h_taps = plans[1].taps;
-  if (plans[1].is_identity() || plans[2].is_identity()) {
+  const bool one_axis = plans[1].is_identity() || plans[2].is_identity();
+  const bool vertical_first = !clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, fw.taps);
+  if (planar_in && (one_axis || vertical_first)) {
+    return false;  // Note [planar photos]: the W-first path only
+  }
+  if (one_axis) {
     return uint8_rows_one_axis(in, out, g, plans, periodic, planar_out);
   }
-  if (!clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, fw.taps)) {
+  if (vertical_first) {
     return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out);
   }
   if (!fw.fits() || !fh.fits()) {
@@ -298,6 +364,7 @@ bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, cons
     std::vector<const int16_t*> rows(ring);
     std::vector<const uint8_t*> pixels(fw.taps);
     std::vector<uint8_t> row(planar_out ? mid_row : 0);
+    std::vector<uint8_t> interleaved(planar_in ? 4 * in_row : 0);
     int64_t plane = -1, next = 0;  // next: the first input row of `plane` not yet in the ring
     for (int64_t r = begin; r < end; ++r) {
       const int64_t p = r / Ho, oh = r % Ho;
@@ -313,7 +380,8 @@ bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, cons
         const uint8_t* src[4];
         int16_t* dst[4];
         for (int64_t j = 0; j < (four ? 4 : 1); ++j) {
-          src[j] = in + (p * Hi + ih + j) * in_row;
+          src[j] = planar_in ? load_interleaved(in, p, ih + j, g, interleaved.data() + j * in_row)
+                             : in + (p * Hi + ih + j) * in_row;
           dst[j] = mid.data() + ((ih + j) % ring) * mid_row;
         }
         w_pass_fixed_rows(src, dst, four ? 4 : 1, Wi, C, fw, pw.taps, periodic, Wo, w_round, pixels);

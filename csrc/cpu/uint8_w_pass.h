@@ -379,38 +379,44 @@ struct PixelDpwssd {
 };
 
 // Note [pixel groups]
-// C == 3, 4 with AVX-512 where the windows of four consecutive outputs lie within 64 values of the row (upscales,
-// downscales by up to about 3, plans of at most 16 taps): the four outputs share each dpwssd, output ow + L in lane
-// L, whose four 32-bit sums are its channels. No sums cross lanes and the four pixels are stored together: for a
-// 4-tap upscale about a fifth of PixelDpwssd's instructions, which go mostly to adding lanes. Per tap pair t, one
-// permute gathers each lane's taps (2t, 2t + 1) from the group's 64 values (vpermb from one register of bytes,
-// vpermt2w from two of int16) and one picks the weight pairs. Taps past a window have weight 0, so what their
-// (wrapping) indices read does not count.
+// With AVX-512, where the windows of four consecutive outputs lie within 64 values of the row (upscales, downscales by
+// up to about 3 for RGB and 10 for single-element pixels, plans of at most 16 taps): the four outputs share each
+// dpwssd, output ow + L in lane L. RGB and RGBA: a lane's four 32-bit sums are the pixel's channels, one tap pair per
+// step, so no sums cross lanes and the four pixels are stored together; single-element pixels: a lane's four sums
+// are four tap pairs (eight taps per step), added in the lane at the end. For a 4-tap upscale this is about a fifth
+// of the instructions of a window per output, which go mostly to adding lanes. Per step one permute gathers each
+// lane's taps from the group's 64 values (vpermb from one register of bytes, vpermt2w from two of int16) and one
+// picks the weight pairs from the four outputs' weights (two registers). Taps past a window have weight 0, so what
+// their (wrapping) indices read does not count.
 template <int R, int C, typename src_t>
 struct PixelGroups512 {
   static constexpr bool kBytes = std::is_same_v<src_t, uint8_t>;
   static constexpr int64_t kReach = 64;  // values of the row the gather reads from the group's first window start
-  __m512i pattern;                       // word (lane L, 2c + e) = e * C + c: tap e of channel c, lane offset 0
-  __m512i weight_index;                  // dword (lane L, c) = L * taps / 2: output L's first weight pair
-  __m512i half;
-  __m512i step_pattern = _mm512_set1_epi16(2 * C), step_weight = _mm512_set1_epi32(1);
+  static constexpr int kPairsPerLane = C == 1 ? 4 : 1;  // tap pairs per lane and step
+  // word (lane L, w): tap (w % 2 + 2 * (w / 2)) of the step (C == 1), or tap w % 2 of channel w / 2; lane offset 0
+  __m512i pattern;
+  __m512i weight_index;  // dword (lane L, m) = L * taps / 2 (+ m for C == 1): output L's first weight pairs
+  __m512i sum_start;     // the rounding half, in every element (channels) or in each lane's first (tap pairs)
+  __m512i step_pattern = _mm512_set1_epi16(2 * kPairsPerLane * C), step_weight = _mm512_set1_epi32(kPairsPerLane);
   FourPixels<C, false> four_pixels;
   __mmask64 keep = 0;  // the gather's zeroing mask: bytes (vpermb: the low byte of real channels' words) or words
   int64_t taps;
 
   PixelGroups512(const Rounding& r, const FixedPlan& fw)
-      : half(_mm512_set1_epi32(int32_t(1) << (r.shift - 1))), four_pixels(r), taps(fw.taps) {
+      : sum_start(_mm512_maskz_set1_epi32(C == 1 ? 0x1111 : 0xffff, int32_t(1) << (r.shift - 1))),
+        four_pixels(r),
+        taps(fw.taps) {
     alignas(64) int16_t words[32];
     alignas(64) int32_t pairs[16];
     for (int e = 0; e < 32; ++e) {
-      const int c = (e % 8) / 2, tap = e % 2;
+      const int w = e % 8, c = C == 1 ? 0 : w / 2, tap = C == 1 ? w : w % 2;
       words[e] = static_cast<int16_t>(tap * C + c);
       if (c < C) {
         keep |= kBytes ? __mmask64(1) << (2 * e) : __mmask64(1) << e;
       }
     }
     for (int e = 0; e < 16; ++e) {
-      pairs[e] = static_cast<int32_t>(e / 4 * fw.taps / 2);
+      pairs[e] = static_cast<int32_t>(e / 4 * fw.taps / 2 + (C == 1 ? e % 4 : 0));
     }
     pattern = _mm512_load_si512(words);
     weight_index = _mm512_load_si512(pairs);
@@ -423,10 +429,10 @@ struct PixelGroups512 {
     const int64_t* start = fw.start.data() + ow;
     const int64_t* count = fw.count.data() + ow;
     const int64_t base = start[0];
-    int64_t widest = 0, pairs = 0;
+    int64_t widest = 0, steps = 0;
     for (int L = 0; L < 4; ++L) {
       widest = std::max(widest, start[L] - base + count[L]);
-      pairs = std::max(pairs, (count[L] + 1) / 2);
+      steps = std::max(steps, (count[L] + 2 * kPairsPerLane - 1) / (2 * kPairsPerLane));
     }
     if (taps > 16 || widest * C > kReach) {
       return false;
@@ -457,9 +463,9 @@ struct PixelGroups512 {
     }
     __m512i acc[R];
     for (int j = 0; j < R; ++j) {
-      acc[j] = half;
+      acc[j] = sum_start;
     }
-    for (int64_t t = 0; t < pairs; ++t) {
+    for (int64_t t = 0; t < steps; ++t) {
       const __m512i wk = _mm512_permutex2var_epi32(w_lo, w_index, w_hi);
       for (int j = 0; j < R; ++j) {
         __m512i px;
@@ -474,7 +480,12 @@ struct PixelGroups512 {
       w_index = _mm512_add_epi32(w_index, step_weight);
     }
     for (int j = 0; j < R; ++j) {
-      four_pixels.store(dsts[j] + ow * C, acc[j]);
+      __m512i sums = acc[j];
+      if constexpr (C == 1) {  // each lane's four tap-pair sums into its first element
+        sums = _mm512_add_epi32(sums, _mm512_shuffle_epi32(sums, _MM_PERM_CDAB));
+        sums = _mm512_add_epi32(sums, _mm512_shuffle_epi32(sums, _MM_PERM_BADC));
+      }
+      four_pixels.store(dsts[j] + ow * C, sums);
     }
     return true;
   }
@@ -522,7 +533,9 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
       }
     } else {
       if (ow + 4 <= ow_end) {
-        dot512.four(rows, dsts, fw, ow);
+        if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
+          dot512.four(rows, dsts, fw, ow);
+        }
         ow += 3;
         continue;
       }

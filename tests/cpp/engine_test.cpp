@@ -169,7 +169,8 @@ void check_uint8(const Case& c, std::mt19937& rng) {
     v = static_cast<uint8_t>(u(rng));
   }
   std::vector<uint8_t> y(n_out);
-  if (!TORCHRESAMPLE_ISA::uint8_rows(x.data(), y.data(), g, plans, /*clip_intermediate=*/false, /*planar_out=*/false)) {
+  if (!TORCHRESAMPLE_ISA::uint8_rows(x.data(), y.data(), g, plans, /*clip_intermediate=*/false, /*planar_out=*/false,
+                                     /*planar_in=*/false)) {
     fail("uint8 declined", c, 0.0);
     return;
   }
