@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #if defined(TORCHRESAMPLE_ISA_AVX2)
@@ -72,24 +73,34 @@ struct RgbToPlanes {
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-// Sixty-four RGB pixels (192 bytes, three registers) into their three planes: plane c's byte k is byte 3k + c, taken
-// from the first two registers by vpermt2b and, where 3k + c >= 128, from the third by vpermb (the same index: its
-// low six bits).
-struct RgbToPlanes512 {
+// Three byte permutes of three registers (a, b, c): byte k of result r is byte index[r][k] of (a, b) by vpermt2b, or of
+// c where bit k of third[r] is set (vpermb reads the index's low six bits). `source(r, k)` gives (byte, from c).
+// RGB pixels to planes and back (store_planar, load_interleaved).
+struct ThreeWayPermute512 {
   __m512i index[3];
-  __mmask64 third[3];
-  RgbToPlanes512() {
-    for (int c = 0; c < 3; ++c) {
+  __mmask64 third[3] = {0, 0, 0};
+  template <typename Source>
+  explicit ThreeWayPermute512(Source source) {
+    for (int r = 0; r < 3; ++r) {
       alignas(64) uint8_t idx[64];
-      third[c] = 0;
       for (int k = 0; k < 64; ++k) {
-        idx[k] = static_cast<uint8_t>((3 * k + c) & 127);
-        third[c] |= __mmask64(3 * k + c >= 128) << k;
+        const auto [byte, from_c] = source(r, k);
+        idx[k] = static_cast<uint8_t>(byte);
+        third[r] |= __mmask64(from_c) << k;
       }
-      index[c] = _mm512_load_si512(idx);
+      index[r] = _mm512_load_si512(idx);
     }
   }
+  __m512i operator()(int r, __m512i a, __m512i b, __m512i c) const {
+    return _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(a, index[r], b), third[r], index[r], c);
+  }
 };
+
+// Sixty-four RGB pixels (192 bytes in three registers) into their three planes: plane c's byte k is byte 3k + c.
+inline const ThreeWayPermute512& rgb_to_planes() {
+  static const ThreeWayPermute512 permute([](int c, int k) { return std::pair((3 * k + c) & 127, 3 * k + c >= 128); });
+  return permute;
+}
 #endif
 
 inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const ResampleGeometry& g) {
@@ -99,14 +110,13 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
   int64_t begin = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX512)
   if (C == 3) {
-    static const RgbToPlanes512 split;
+    const ThreeWayPermute512& split = rgb_to_planes();
     uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
     for (; begin + 64 <= Wo; begin += 64) {
       const uint8_t* px = row + 3 * begin;
       const __m512i a = _mm512_loadu_si512(px), b = _mm512_loadu_si512(px + 64), e = _mm512_loadu_si512(px + 128);
       for (int c = 0; c < 3; ++c) {
-        const __m512i lo = _mm512_permutex2var_epi8(a, split.index[c], b);
-        _mm512_storeu_si512(planes[c] + begin, _mm512_mask_permutexvar_epi8(lo, split.third[c], split.index[c], e));
+        _mm512_storeu_si512(planes[c] + begin, split(c, a, b, e));
       }
     }
   }
@@ -135,25 +145,14 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
 // Sixty-four RGB pixels (three registers) from their three planes: byte k of register m is channel (64m + k) % 3 of
-// pixel (64m + k) / 3, from the planes' 64 bytes at pixel 64m / 3: from the first two by vpermt2b, from the third by
-// a masked vpermb.
-struct PlanesToRgb512 {
-  __m512i index[3];
-  __mmask64 third[3];
-  PlanesToRgb512() {
-    for (int m = 0; m < 3; ++m) {
-      alignas(64) uint8_t idx[64];
-      third[m] = 0;
-      for (int k = 0; k < 64; ++k) {
-        const int byte = 64 * m + k, c = byte % 3;
-        const int q = byte / 3 - 64 * m / 3;  // the pixel among the planes' bytes read for register m
-        idx[k] = static_cast<uint8_t>(c == 1 ? 64 + q : q);
-        third[m] |= __mmask64(c == 2) << k;
-      }
-      index[m] = _mm512_load_si512(idx);
-    }
-  }
-};
+// pixel (64m + k) / 3, read from the planes' 64 bytes at pixel 64m / 3 (R and G by vpermt2b, B by vpermb).
+inline const ThreeWayPermute512& planes_to_rgb() {
+  static const ThreeWayPermute512 permute([](int m, int k) {
+    const int byte = 64 * m + k, c = byte % 3, q = byte / 3 - 64 * m / 3;
+    return std::pair(c == 1 ? 64 + q : q, c == 2);
+  });
+  return permute;
+}
 #endif
 
 // Input row ih of image p (n * D + d) of a planar source, interleaved into `row` (Wi pixels of C channels): the
@@ -166,7 +165,7 @@ inline const uint8_t* load_interleaved(const uint8_t* in, int64_t p, int64_t ih,
   int64_t begin = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX512)
   if (C == 3) {
-    static const PlanesToRgb512 join;
+    const ThreeWayPermute512& join = planes_to_rgb();
     const uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
     for (; begin + 64 <= Wi; begin += 64) {
       // Register m holds pixels from 64m / 3 on: the planes are read from there (each read stays in its 64 bytes).
@@ -177,9 +176,7 @@ inline const uint8_t* load_interleaved(const uint8_t* in, int64_t p, int64_t ih,
         const __m512i r = _mm512_maskz_loadu_epi8(mask, planes[0] + from);
         const __m512i gr = _mm512_maskz_loadu_epi8(mask, planes[1] + from);
         const __m512i b = _mm512_maskz_loadu_epi8(mask, planes[2] + from);
-        const __m512i rg = _mm512_permutex2var_epi8(r, join.index[m], gr);
-        _mm512_storeu_si512(row + 3 * begin + 64 * m,
-                            _mm512_mask_permutexvar_epi8(rg, join.third[m], join.index[m], b));
+        _mm512_storeu_si512(row + 3 * begin + 64 * m, join(m, r, gr, b));
       }
     }
   }
