@@ -523,22 +523,16 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
 #endif
   for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-    if constexpr (C != 1) {
-      if (ow + 4 <= ow_end) {
-        if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
+    if (ow + 4 <= ow_end) {
+      if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
+        if constexpr (C == 1) {
+          dot512.four(rows, dsts, fw, ow);
+        } else {
           pixel_dpwssd.four(rows, dsts, fw, ow);
         }
-        ow += 3;
-        continue;
       }
-    } else {
-      if (ow + 4 <= ow_end) {
-        if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
-          dot512.four(rows, dsts, fw, ow);
-        }
-        ow += 3;
-        continue;
-      }
+      ow += 3;
+      continue;
     }
 #endif
     const FixedWindow x{ow, fw.start[ow], fw.count[ow], fw.weight.data() + ow * fw.taps};
