@@ -44,9 +44,11 @@ def canonical(view: torch.Tensor, family: str, result_numel: int) -> torch.Tenso
     """The family's canonical tensor: the same values, freshly allocated in the layout the engine reads it in."""
     channels_last = channels_last_format(view.dim())
     if family in ("hwc_view", "cropped_hwc_view"):
-        # Read in place (a crop: copied as it is interleaved) when the result is the smaller side; otherwise copied
-        # into torch's (contiguous) format.
-        layout = channels_last if result_numel < view.numel() else torch.contiguous_format
+        # Read in place (a crop: copied as it is interleaved) when the result is the smaller side, or when the
+        # kernel stores the planar result itself (2-D uint8 on the CPU); otherwise copied into torch's (contiguous)
+        # format.
+        stores_planar = view.dtype == torch.uint8 and view.dim() == 4 and view.device.type == "cpu"
+        layout = channels_last if result_numel < view.numel() or stores_planar else torch.contiguous_format
     elif family == "cropped_channels_last":
         layout = channels_last
     else:

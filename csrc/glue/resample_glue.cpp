@@ -185,7 +185,7 @@ namespace {
 // into the layout its strides follow (a crop of a photo view into channels-last). The result keeps torch's
 // format; when it differs from the engine's layout, the smaller side is converted: the result after the kernel (a
 // downscale reads the photo in place), or the source before it, except where the kernel stores a planar result
-// from the channels-last engine itself (`stores_planar`: the CPU's fixed-point uint8 engine), which then reads a
+// from the channels-last engine itself (`stores_planar`: the CPU's fixed-point uint8 engine, 2-D), which then reads a
 // channels-last source in place whatever the sizes (a photo view upscaled). The bits are those of the engine's
 // layout (layouts may round floats differently; uint8 and nearest are the same bits in every layout).
 at::MemoryFormat engine_layout(const at::Tensor& source, at::MemoryFormat returned, int64_t result_numel,
@@ -218,8 +218,9 @@ ResampleCall laid_out(const at::Tensor& source, at::IntArrayRef result_shape, Fi
   c.backward = backward;
   c.scale_factors = decode_scale_factors(args.scales, source.dim() - 2, op);
   c.returned_layout = source.suggest_memory_format();
-  const bool stores_planar = !backward && source.is_cpu() && source.scalar_type() == at::kByte &&
-                             filter_kind(filter) != FilterKind::kPoint;  // resample_cpu's uint8_rows
+  // resample_cpu's uint8_rows: 2-D only (a resampled D runs the float engine, whose bits may differ by layout).
+  const bool stores_planar = !backward && source.is_cpu() && source.scalar_type() == at::kByte && source.dim() == 4 &&
+                             filter_kind(filter) != FilterKind::kPoint;
   c.layout = engine_layout(source, c.returned_layout, c10::multiply_integers(result_shape), stores_planar);
   c.source = source.contiguous(c.layout);
   c.result = empty_output(result_shape, source.options().memory_format(c.layout));
