@@ -311,8 +311,8 @@ struct Dot512 {
     for (int j = 0; j < R; ++j) {
       const __m512i e = add_lane_elements(sums[0][j], sums[1][j], sums[2][j], sums[3][j]);
       const __m256i f = _mm256_add_epi32(_mm512_castsi512_si256(e), _mm512_extracti64x4_epi64(e, 1));
-      const __m128i sums = _mm_add_epi32(_mm256_castsi256_si128(f), _mm256_extracti128_si256(f, 1));
-      const __m128i v = _mm_min_epi32(_mm_max_epi32(_mm_sra_epi32(sums, shift), lo), hi);
+      const __m128i total = _mm_add_epi32(_mm256_castsi256_si128(f), _mm256_extracti128_si256(f, 1));
+      const __m128i v = _mm_min_epi32(_mm_max_epi32(_mm_sra_epi32(total, shift), lo), hi);
       _mm_storel_epi64(reinterpret_cast<__m128i*>(dsts[j] + ow), _mm_packs_epi32(v, v));
     }
   }
@@ -512,9 +512,10 @@ template <int R, int C, typename src_t>
 void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w, const FixedPlan& fw, int64_t ow_begin,
                     int64_t ow_end, const Rounding& r) {
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-  const PixelDpwssd<R, C, src_t> pixel_dpwssd(r);
+  // The wide-window kernel of the pixel's kind, where pixel groups do not fit.
+  using WideKernel = std::conditional_t<C == 1, Dot512<R, src_t>, PixelDpwssd<R, C, src_t>>;
+  const WideKernel wide(r);
   const PixelGroups512<R, C, src_t> pixel_groups(r, fw);
-  const Dot512<R, src_t> dot512(r);
 #elif defined(TORCHRESAMPLE_ISA_AVX2)
   const PixelMadd<R, C, src_t> pixel_madd(r);
 #endif
@@ -525,11 +526,7 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
 #if defined(TORCHRESAMPLE_ISA_AVX512)
     if (ow + 4 <= ow_end) {
       if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
-        if constexpr (C == 1) {
-          dot512.four(rows, dsts, fw, ow);
-        } else {
-          pixel_dpwssd.four(rows, dsts, fw, ow);
-        }
+        wide.four(rows, dsts, fw, ow);
       }
       ow += 3;
       continue;
@@ -538,7 +535,7 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
     const FixedWindow x{ow, fw.start[ow], fw.count[ow], fw.weight.data() + ow * fw.taps};
 #if defined(TORCHRESAMPLE_ISA_AVX512)
     if constexpr (C != 1) {
-      pixel_dpwssd(rows, dsts, x);
+      wide(rows, dsts, x);
       continue;
     }
 #elif defined(TORCHRESAMPLE_ISA_AVX2)
