@@ -38,6 +38,10 @@ for shape, kw in [((2, 3, 9, 13), dict(size=(17, 5), mode="bilinear")),
                   ((1, 3, 96, 131), dict(size=(41, 45), mode="bilinear", antialias=True)),
                   ((1, 4, 96, 131), dict(size=(37, 47), mode="bicubic", antialias=True)),
                   ((1, 3, 40, 301), dict(size=(13, 23), mode="bicubic", antialias=True)),
+                  # Planar photos H first (Note [planar photos]): the planes' int16 rows interleaved, 32 at a time.
+                  ((1, 3, 61, 203), dict(size=(20, 70), mode="bilinear", antialias=True)),
+                  # A pass order decided near the tie: the same for planes (one element) and pixels of 4.
+                  ((2, 4, 165, 49), dict(size=(185, 188), mode="bilinear", antialias=True)),
                   ((2, 3, 5, 6, 7), dict(size=(9, 4, 11), mode="trilinear")),
                   ((2, 4, 33), dict(size=8, mode="area"))]:
     for cl in (False, True):

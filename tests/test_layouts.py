@@ -157,11 +157,20 @@ def test_an_image_buffer_view_is_read_in_place():
 
 @pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize(
-    "size, filt", [((37, 51), "cubic"), ((41, 45), "lanczos"), ((300, 410), "cubic"), ((60, 80), "linear")]
+    "size, filt",
+    [
+        ((37, 51), "cubic"),
+        ((41, 45), "lanczos"),
+        ((300, 410), "cubic"),
+        ((300, 410), "linear"),  # W first
+        ((60, 80), "linear"),  # H first, the planes' H pass interleaved
+        ((12, 9), "linear"),  # H first with wide W windows: the planes kept
+    ],
 )
 def test_a_planar_photo_gives_the_channels_last_bits(channels, size, filt):
-    """Note [planar photos]: a planar RGB/RGBA photo (as torchvision's decode_jpeg returns it) resampled W first is
-    read interleaved by the channels-last engine: the bits of the channels-last source and of every ISA copy
+    """Note [planar photos]: a planar RGB/RGBA photo (as torchvision's decode_jpeg returns it) is read interleaved by
+    the channels-last engine (W first, or H first where the W pass takes pixel groups) or resampled plane by plane:
+    the bits of the channels-last source and of every ISA copy
     (tests/test_cpu_isa.py), the result planar like torch's, within 1 of torch's float result."""
     planar = torch.randint(0, 256, (2, channels, 150, 203), dtype=torch.uint8)
     ours = torch.ops.torchresample.resample(planar, list(size), filt, False, None, True)

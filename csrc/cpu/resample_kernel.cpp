@@ -113,7 +113,7 @@ at::Tensor resample_cpu(const at::Tensor& input, at::IntArrayRef output_size, co
     const Plans<float>& plans = *cached;
     const bool clipped_mid = rounded_w_pass(call, resampled_axes(plans));  // Note [rounded w pass]
     if (plans[0].is_identity() && g.channels == 1 && call.layout == at::MemoryFormat::Contiguous && input.dim() == 4 &&
-        (input.size(1) == 3 || input.size(1) == 4) && clipped_mid && uint8_reads_planar_pixels()) {
+        (input.size(1) == 3 || input.size(1) == 4) && uint8_reads_planar_pixels()) {
       // Note [planar photos]: the channels-last engine reads the planes and stores the planar result.
       ResampleGeometry pixels = g;
       pixels.batch = g.batch / input.size(1);

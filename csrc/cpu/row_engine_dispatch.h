@@ -89,10 +89,12 @@ inline bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& 
 }
 
 // Note [planar photos]
-// A planar RGB or RGBA photo (torchvision's decode_jpeg returns one) resampled W first (cubic, Lanczos: Note [rounded
-// w pass]) costs the single-element engine three W passes of every input row, each a window per output. The
-// channels-last engine makes one pass of whole pixels; with AVX-512 its rows are interleaved from the three planes as
-// they are read (two permutes per 64 bytes), which costs far less than the passes it saves. Same bits (integer sums).
+// A planar RGB or RGBA photo (torchvision's decode_jpeg returns one) costs the single-element engine three W passes of
+// every row, each a window per output. The channels-last engine makes one pass of whole pixels, with AVX-512 on rows
+// interleaved from the planes (two permutes per 64 values): W first (cubic, Lanczos: Note [rounded w pass]; linear
+// where it pays), the input rows as they are read; H first, each plane's H-pass row (int16) before the W pass, where
+// the W plan takes pixel groups (Note [pixel groups]). Wider W windows fill the single-element engine's dot products,
+// so there an H-first resize keeps the planes. The same bits either way (integer sums, element by element).
 inline bool uint8_reads_planar_pixels() {
 #ifdef TORCHRESAMPLE_HAS_AVX2_ENGINE
   return cpu_isa() == CpuIsa::kAvx512;

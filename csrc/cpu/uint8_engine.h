@@ -36,8 +36,8 @@ namespace TORCHRESAMPLE_ISA {
 // and resamples only the output rows along W. A downscale along H (a photo to a thumbnail) is cheaper H first:
 // a 1080p photo to 224 bilinear-aa takes about a third less time. Linear and area only, with
 // the same 7 fraction bits in the int16 intermediate: cubic and Lanczos round and clip their intermediate as torch
-// does, after W. The order is chosen from the extents and taps alone, so every layout of the same values gives
-// the same bits.
+// does, after W. The order is chosen from the extents and the plans' taps alone (not the taps the W pass pads them
+// to per channel count), so every layout of the same values gives the same bits.
 inline bool vertical_first_pays(int64_t Hi, int64_t Ho, int64_t in_row, int64_t mid_row, int64_t h_taps,
                                 int64_t w_taps) {
   constexpr int64_t kW = 3;  // instructions per product of the W pass over one of the H pass
@@ -73,32 +73,40 @@ struct RgbToPlanes {
 #endif
 
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-// Three byte permutes of three registers (a, b, c): byte k of result r is byte index[r][k] of (a, b) by vpermt2b, or of
-// c where bit k of third[r] is set (vpermb reads the index's low six bits). `source(r, k)` gives (byte, from c).
-// RGB pixels to planes and back (store_planar, load_interleaved).
+// Three permutes of three registers (a, b, c) of T (uint8 or int16) elements: element k of result r is element
+// index[r][k] of (a, b) by vpermt2b/vpermt2w, or of c where bit k of third[r] is set (the single-source permute reads
+// the index's low bits). `source(r, k)` gives (element, from c). RGB pixels to planes and back (store_planar,
+// interleave_planes).
+template <typename T>
 struct ThreeWayPermute512 {
+  static constexpr int kLanes = 64 / sizeof(T);
   __m512i index[3];
-  __mmask64 third[3] = {0, 0, 0};
+  uint64_t third[3] = {0, 0, 0};
   template <typename Source>
   explicit ThreeWayPermute512(Source source) {
     for (int r = 0; r < 3; ++r) {
-      alignas(64) uint8_t idx[64];
-      for (int k = 0; k < 64; ++k) {
-        const auto [byte, from_c] = source(r, k);
-        idx[k] = static_cast<uint8_t>(byte);
-        third[r] |= __mmask64(from_c) << k;
+      alignas(64) T idx[kLanes];
+      for (int k = 0; k < kLanes; ++k) {
+        const auto [element, from_c] = source(r, k);
+        idx[k] = static_cast<T>(element);
+        third[r] |= uint64_t(from_c) << k;
       }
       index[r] = _mm512_load_si512(idx);
     }
   }
   __m512i operator()(int r, __m512i a, __m512i b, __m512i c) const {
-    return _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(a, index[r], b), third[r], index[r], c);
+    if constexpr (sizeof(T) == 1) {
+      return _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(a, index[r], b), third[r], index[r], c);
+    } else {
+      return _mm512_mask_permutexvar_epi16(_mm512_permutex2var_epi16(a, index[r], b), __mmask32(third[r]), index[r], c);
+    }
   }
 };
 
 // Sixty-four RGB pixels (192 bytes in three registers) into their three planes: plane c's byte k is byte 3k + c.
-inline const ThreeWayPermute512& rgb_to_planes() {
-  static const ThreeWayPermute512 permute([](int c, int k) { return std::pair((3 * k + c) & 127, 3 * k + c >= 128); });
+inline const ThreeWayPermute512<uint8_t>& rgb_to_planes() {
+  static const ThreeWayPermute512<uint8_t> permute(
+      [](int c, int k) { return std::pair((3 * k + c) & 127, 3 * k + c >= 128); });
   return permute;
 }
 #endif
@@ -110,7 +118,7 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
   int64_t begin = 0;
 #if defined(TORCHRESAMPLE_ISA_AVX512)
   if (C == 3) {
-    const ThreeWayPermute512& split = rgb_to_planes();
+    const ThreeWayPermute512<uint8_t>& split = rgb_to_planes();
     uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
     for (; begin + 64 <= Wo; begin += 64) {
       const uint8_t* px = row + 3 * begin;
@@ -143,17 +151,59 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
   }
 }
 
+// RGB pixels from their three planes, kLanes at a time: element k of register m is channel (kLanes m + k) % 3 of
+// pixel (kLanes m + k) / 3, read from the planes' kLanes elements at pixel kLanes m / 3 (R and G by the two-source
+// permute, B by the single-source one).
 #if defined(TORCHRESAMPLE_ISA_AVX512)
-// Sixty-four RGB pixels (three registers) from their three planes: byte k of register m is channel (64m + k) % 3 of
-// pixel (64m + k) / 3, read from the planes' 64 bytes at pixel 64m / 3 (R and G by vpermt2b, B by vpermb).
-inline const ThreeWayPermute512& planes_to_rgb() {
-  static const ThreeWayPermute512 permute([](int m, int k) {
-    const int byte = 64 * m + k, c = byte % 3, q = byte / 3 - 64 * m / 3;
-    return std::pair(c == 1 ? 64 + q : q, c == 2);
+template <typename T>
+const ThreeWayPermute512<T>& planes_to_rgb() {
+  constexpr int L = ThreeWayPermute512<T>::kLanes;
+  static const ThreeWayPermute512<T> permute([](int m, int k) {
+    const int element = L * m + k, c = element % 3, q = element / 3 - L * m / 3;
+    return std::pair(c == 1 ? L + q : q, c == 2);
   });
   return permute;
 }
 #endif
+
+// Wi pixels of C channels interleaved into `row` from the C planes' rows (uint8 source rows, int16 H-pass rows).
+template <typename T>
+void interleave_planes(const T* const* planes, int64_t C, int64_t Wi, T* row) {
+  int64_t begin = 0;
+#if defined(TORCHRESAMPLE_ISA_AVX512)
+  if (C == 3) {
+    constexpr int L = ThreeWayPermute512<T>::kLanes;
+    const ThreeWayPermute512<T>& join = planes_to_rgb<T>();
+    for (; begin + L <= Wi; begin += L) {
+      // Register m holds pixels from L m / 3 on: the planes are read from there (each read stays in its L elements).
+      for (int m = 0; m < 3; ++m) {
+        const int64_t from = begin + L * m / 3;
+        const int64_t left = std::min<int64_t>(Wi - from, L);
+        __m512i r, gr, b;
+        if constexpr (sizeof(T) == 1) {
+          const __mmask64 mask = left == 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
+          r = _mm512_maskz_loadu_epi8(mask, planes[0] + from);
+          gr = _mm512_maskz_loadu_epi8(mask, planes[1] + from);
+          b = _mm512_maskz_loadu_epi8(mask, planes[2] + from);
+        } else {
+          const __mmask32 mask = static_cast<__mmask32>((uint64_t(1) << left) - 1);
+          r = _mm512_maskz_loadu_epi16(mask, planes[0] + from);
+          gr = _mm512_maskz_loadu_epi16(mask, planes[1] + from);
+          b = _mm512_maskz_loadu_epi16(mask, planes[2] + from);
+        }
+        _mm512_storeu_si512(row + 3 * begin + L * m, join(m, r, gr, b));
+      }
+    }
+  }
+#endif
+  for (int64_t c = 0; c < C; ++c) {
+    const T* __restrict src = planes[c];
+    T* __restrict dst = row + c;
+    for (int64_t iw = begin; iw < Wi; ++iw) {
+      dst[iw * C] = src[iw];
+    }
+  }
+}
 
 // Input row ih of image p (n * D + d) of a planar source, interleaved into `row` (Wi pixels of C channels): the
 // channels-last engine reading a planar source (Note [planar photos]).
@@ -161,33 +211,11 @@ inline const uint8_t* load_interleaved(const uint8_t* in, int64_t p, int64_t ih,
                                        uint8_t* row) {
   const int64_t C = g.channels, D = g.in[0], Hi = g.in[1], Wi = g.in[2];
   const int64_t n = p / D, d = p % D;
-  const auto plane = [&](int64_t c) { return in + (((n * C + c) * D + d) * Hi + ih) * Wi; };
-  int64_t begin = 0;
-#if defined(TORCHRESAMPLE_ISA_AVX512)
-  if (C == 3) {
-    const ThreeWayPermute512& join = planes_to_rgb();
-    const uint8_t* planes[3] = {plane(0), plane(1), plane(2)};
-    for (; begin + 64 <= Wi; begin += 64) {
-      // Register m holds pixels from 64m / 3 on: the planes are read from there (each read stays in its 64 bytes).
-      for (int m = 0; m < 3; ++m) {
-        const int64_t from = begin + 64 * m / 3;
-        const int64_t left = Wi - from;
-        const __mmask64 mask = left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
-        const __m512i r = _mm512_maskz_loadu_epi8(mask, planes[0] + from);
-        const __m512i gr = _mm512_maskz_loadu_epi8(mask, planes[1] + from);
-        const __m512i b = _mm512_maskz_loadu_epi8(mask, planes[2] + from);
-        _mm512_storeu_si512(row + 3 * begin + 64 * m, join(m, r, gr, b));
-      }
-    }
-  }
-#endif
+  const uint8_t* planes[4];
   for (int64_t c = 0; c < C; ++c) {
-    const uint8_t* __restrict src = plane(c);
-    uint8_t* __restrict dst = row + c;
-    for (int64_t iw = begin; iw < Wi; ++iw) {
-      dst[iw * C] = src[iw];
-    }
+    planes[c] = in + (((n * C + c) * D + d) * Hi + ih) * Wi;
   }
+  interleave_planes(planes, C, Wi, row);
   return row;
 }
 
@@ -211,10 +239,11 @@ inline void store_row(const int16_t* from, uint8_t* out, int64_t r, const Resamp
 }
 
 // Note [uint8 pass order]: each output row is the H pass of its window's input rows into an int16 row (7 fraction
-// bits), then the W pass of that row; four output rows at a time through the W pass.
+// bits), then the W pass of that row; four output rows at a time through the W pass. A planar source (`planar_in`,
+// Note [planar photos]) has each plane's H pass interleaved into the int16 row of pixels.
 inline bool uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
                                       const std::array<AxisPlan<float>, 3>& plans, const PeriodicW& periodic,
-                                      bool planar_out) {
+                                      bool planar_out, bool planar_in) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t in_row = Wi * C, mid_row = Wo * C;
   const FixedPlan fh = fixed_point_plan(plans[1], 1, 255);
@@ -231,17 +260,33 @@ inline bool uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
     std::vector<uint8_t> row(planar_out ? mid_row : 0);
     std::vector<const uint8_t*> rows(plans[1].taps);
     std::vector<const int16_t*> pixels(fw.taps);
+    std::vector<int16_t> planes_mid(planar_in ? in_row : 0);
     for (int64_t r = begin; r < end; r += 4) {
       const int64_t group = std::min<int64_t>(4, end - r);
       const int16_t* src[4];
       int16_t* dst[4];
       for (int64_t j = 0; j < group; ++j) {
-        const int64_t p = (r + j) / Ho, oh = (r + j) % Ho, n = fh.count[oh];
-        for (int64_t k = 0; k < n; ++k) {
-          rows[k] = in + (p * Hi + fh.start[oh] + k) * in_row;
-        }
+        const int64_t p = (r + j) / Ho, oh = (r + j) % Ho, s = fh.start[oh], n = fh.count[oh];
+        const int16_t* w = fh.weight.data() + oh * fh.taps;
         int16_t* m = mid.data() + j * in_row;
-        weighted_sum(rows.data(), fh.weight.data() + oh * fh.taps, n, in_row, m, h_round);
+        if (planar_in) {
+          // Each plane's H pass, then its int16 rows interleaved into pixels (the same sums, element by element).
+          const int16_t* plane_rows[4];
+          for (int64_t c = 0; c < C; ++c) {
+            const uint8_t* plane = in + ((p / g.in[0] * C + c) * g.in[0] + p % g.in[0]) * Hi * Wi;
+            for (int64_t k = 0; k < n; ++k) {
+              rows[k] = plane + (s + k) * Wi;
+            }
+            weighted_sum(rows.data(), w, n, Wi, planes_mid.data() + c * Wi, h_round);
+            plane_rows[c] = planes_mid.data() + c * Wi;
+          }
+          interleave_planes(plane_rows, C, Wi, m);
+        } else {
+          for (int64_t k = 0; k < n; ++k) {
+            rows[k] = in + (p * Hi + s + k) * in_row;
+          }
+          weighted_sum(rows.data(), w, n, in_row, m, h_round);
+        }
         src[j] = m;
         dst[j] = narrow.data() + j * mid_row;
       }
@@ -336,15 +381,15 @@ bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, cons
   const Rounding h_round{fh.shift + mid_bits, 0, 255};
   const int64_t in_row = Wi * C, mid_row = Wo * C, h_taps = plans[1].taps;
   const bool one_axis = plans[1].is_identity() || plans[2].is_identity();
-  const bool vertical_first = !clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, fw.taps);
-  if (planar_in && (one_axis || vertical_first)) {
-    return false;  // Note [planar photos]: the W-first path only
+  const bool vertical_first = !clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, pw.taps);
+  if (planar_in && (one_axis || (vertical_first && fw.taps > kPixelGroupMaxTaps))) {
+    return false;  // Note [planar photos]
   }
   if (one_axis) {
     return uint8_rows_one_axis(in, out, g, plans, periodic, planar_out);
   }
   if (vertical_first) {
-    return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out);
+    return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out, planar_in);
   }
   if (!fw.fits() || !fh.fits()) {
     return false;

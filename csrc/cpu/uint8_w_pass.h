@@ -26,6 +26,9 @@
 namespace torchresample {
 namespace TORCHRESAMPLE_ISA {
 
+// The widest W plan that pixel groups take (Note [pixel groups]: the four outputs' weights fill two registers).
+constexpr int64_t kPixelGroupMaxTaps = 16;
+
 #if defined(TORCHRESAMPLE_ISA_AVX2)
 // C == 3, 4: the shuffle that puts four taps' pixels (C channels each) as (c tap_a, c tap_b) int16 pairs for madd,
 // taps 0, 1 in the low half and 2, 3 in the high half. uint8 rows: the 16 bytes at the group are broadcast to both
@@ -434,7 +437,7 @@ struct PixelGroups512 {
       widest = std::max(widest, start[L] - base + count[L]);
       steps = std::max(steps, (count[L] + 2 * kPairsPerLane - 1) / (2 * kPairsPerLane));
     }
-    if (taps > 16 || widest * C > kReach) {
+    if (taps > kPixelGroupMaxTaps || widest * C > kReach) {
       return false;
     }
     const auto offset = [&](int L) { return static_cast<uint64_t>((start[L] - base) * C) * 0x0001000100010001ull; };
