@@ -152,14 +152,14 @@ inline void store_planar(const uint8_t* row, uint8_t* out, int64_t r, const Resa
 }
 
 // RGB pixels from their three planes, kLanes at a time: element k of register m is channel (kLanes m + k) % 3 of
-// pixel (kLanes m + k) / 3, read from the planes' kLanes elements at pixel kLanes m / 3 (R and G by the two-source
-// permute, B by the single-source one).
+// pixel (kLanes m + k) / 3, read from the planes' kLanes elements (R and G by the two-source permute, B by the
+// single-source one).
 #if defined(TORCHRESAMPLE_ISA_AVX512)
 template <typename T>
 const ThreeWayPermute512<T>& planes_to_rgb() {
   constexpr int L = ThreeWayPermute512<T>::kLanes;
   static const ThreeWayPermute512<T> permute([](int m, int k) {
-    const int element = L * m + k, c = element % 3, q = element / 3 - L * m / 3;
+    const int element = L * m + k, c = element % 3, q = element / 3;
     return std::pair(c == 1 ? L + q : q, c == 2);
   });
   return permute;
@@ -174,24 +174,13 @@ void interleave_planes(const T* const* planes, int64_t C, int64_t Wi, T* row) {
   if (C == 3) {
     constexpr int L = ThreeWayPermute512<T>::kLanes;
     const ThreeWayPermute512<T>& join = planes_to_rgb<T>();
+    const T *r = planes[0], *gr = planes[1], *b = planes[2];
     for (; begin + L <= Wi; begin += L) {
-      // Register m holds pixels from L m / 3 on: the planes are read from there (each read stays in its L elements).
+      const __m512i pr = _mm512_loadu_si512(r + begin), pg = _mm512_loadu_si512(gr + begin);
+      const __m512i pb = _mm512_loadu_si512(b + begin);
+      T* to = row + 3 * begin;
       for (int m = 0; m < 3; ++m) {
-        const int64_t from = begin + L * m / 3;
-        const int64_t left = std::min<int64_t>(Wi - from, L);
-        __m512i r, gr, b;
-        if constexpr (sizeof(T) == 1) {
-          const __mmask64 mask = left == 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
-          r = _mm512_maskz_loadu_epi8(mask, planes[0] + from);
-          gr = _mm512_maskz_loadu_epi8(mask, planes[1] + from);
-          b = _mm512_maskz_loadu_epi8(mask, planes[2] + from);
-        } else {
-          const __mmask32 mask = static_cast<__mmask32>((uint64_t(1) << left) - 1);
-          r = _mm512_maskz_loadu_epi16(mask, planes[0] + from);
-          gr = _mm512_maskz_loadu_epi16(mask, planes[1] + from);
-          b = _mm512_maskz_loadu_epi16(mask, planes[2] + from);
-        }
-        _mm512_storeu_si512(row + 3 * begin + L * m, join(m, r, gr, b));
+        _mm512_storeu_si512(to + L * m, join(m, pr, pg, pb));
       }
     }
   }
