@@ -194,17 +194,21 @@ void interleave_planes(const T* const* planes, int64_t C, int64_t Wi, T* row) {
   }
 }
 
-// Input row ih of image p (n * D + d) of a planar source, interleaved into `row` (Wi pixels of C channels): the
-// channels-last engine reading a planar source (Note [planar photos]).
+// Row ih of channel c of image p (n * D + d) of a planar (N, C, D, H, W) source whose geometry is channels-last.
+inline const uint8_t* planar_row(const uint8_t* in, int64_t p, int64_t c, int64_t ih, const ResampleGeometry& g) {
+  const int64_t D = g.in[0];
+  return in + (((p / D * g.channels + c) * D + p % D) * g.in[1] + ih) * g.in[2];
+}
+
+// Input row ih of image p of a planar source, interleaved into `row` (Wi pixels of C channels): the channels-last
+// engine reading a planar source (Note [planar photos]).
 inline const uint8_t* load_interleaved(const uint8_t* in, int64_t p, int64_t ih, const ResampleGeometry& g,
                                        uint8_t* row) {
-  const int64_t C = g.channels, D = g.in[0], Hi = g.in[1], Wi = g.in[2];
-  const int64_t n = p / D, d = p % D;
   const uint8_t* planes[4];
-  for (int64_t c = 0; c < C; ++c) {
-    planes[c] = in + (((n * C + c) * D + d) * Hi + ih) * Wi;
+  for (int64_t c = 0; c < g.channels; ++c) {
+    planes[c] = planar_row(in, p, c, ih, g);
   }
-  interleave_planes(planes, C, Wi, row);
+  interleave_planes(planes, g.channels, g.in[2], row);
   return row;
 }
 
@@ -262,9 +266,8 @@ inline bool uint8_rows_vertical_first(const uint8_t* in, uint8_t* out, const Res
           // Each plane's H pass, then its int16 rows interleaved into pixels (the same sums, element by element).
           const int16_t* plane_rows[4];
           for (int64_t c = 0; c < C; ++c) {
-            const uint8_t* plane = in + ((p / g.in[0] * C + c) * g.in[0] + p % g.in[0]) * Hi * Wi;
             for (int64_t k = 0; k < n; ++k) {
-              rows[k] = plane + (s + k) * Wi;
+              rows[k] = planar_row(in, p, c, s + k, g);
             }
             weighted_sum(rows.data(), w, n, Wi, planes_mid.data() + c * Wi, h_round);
             plane_rows[c] = planes_mid.data() + c * Wi;
