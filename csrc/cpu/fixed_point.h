@@ -40,9 +40,12 @@ struct FixedPlan {
 };
 
 // `source_max`: the largest source value the pass reads; `step`: the kernel's tap step (the padding).
+// A plan's taps rounded up to a kernel's step: FixedPlan::taps.
+inline int64_t padded_taps(int64_t taps, int64_t step) { return (taps + step - 1) / step * step; }
+
 inline FixedPlan fixed_point_plan(const AxisPlan<float>& p, int64_t step, int64_t source_max) {
   FixedPlan f;
-  f.taps = (p.taps + step - 1) / step * step;
+  f.taps = padded_taps(p.taps, step);
   f.start.assign(p.start.begin(), p.start.end());
   f.count.assign(p.count.begin(), p.count.end());
   double max_weight = 0, max_sum = 0;

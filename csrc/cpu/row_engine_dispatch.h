@@ -72,8 +72,8 @@ void nearest_rows(const scalar_t* in, scalar_t* out, const ResampleGeometry& g,
 
 // Note [fixed-point uint8]: uint8 resampling along H and W (D an identity axis). `planar_out`: `out` is planar
 // (N, C, D, H, W contiguous) while the geometry is channels-last (Note [layout by strides]); `planar_in`: likewise
-// `in` (Note [planar photos]). False where the plans do not fit fixed point (FixedPlan::fits), or a planar source
-// does not take the W-first path: nothing is written, and the caller runs another engine.
+// `in` (Note [planar photos]). False where the plans do not fit fixed point (FixedPlan::fits), or where a planar
+// source stays planar (Note [planar photos]): nothing is written, and the caller runs another engine.
 inline bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g,
                        const std::array<AxisPlan<float>, 3>& plans, bool clip_intermediate, bool planar_out,
                        bool planar_in = false) {

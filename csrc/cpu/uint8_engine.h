@@ -362,27 +362,29 @@ bool uint8_rows(const uint8_t* in, uint8_t* out, const ResampleGeometry& g, cons
                 bool clip_intermediate, bool planar_out, bool planar_in) {
   const int64_t C = g.channels, Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
   const int64_t planes = g.batch * g.in[0];
-  const int mid_bits = clip_intermediate && max_abs_weight(plans[2]) < kIntegerMidMaxWeight ? 0 : 7;
-  const int32_t mid_max = clip_intermediate ? 255 << mid_bits : 32767;
-  const FixedPlan fw = fixed_point_plan(plans[2], w_tap_step(C, plans[2].taps), 255);
   const AxisPlan<float>& pw = plans[2];
-  const PeriodicW periodic =
-      C == 1 ? find_periodic(pw.start.data(), pw.count.data(), pw.weight.data(), pw.taps, Wo) : PeriodicW{};
-  const FixedPlan fh = fixed_point_plan(plans[1], 1, mid_max);
-  const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, mid_max};
-  const Rounding h_round{fh.shift + mid_bits, 0, 255};
   const int64_t in_row = Wi * C, mid_row = Wo * C, h_taps = plans[1].taps;
   const bool one_axis = plans[1].is_identity() || plans[2].is_identity();
   const bool vertical_first = !clip_intermediate && vertical_first_pays(Hi, Ho, in_row, mid_row, h_taps, pw.taps);
-  if (planar_in && (one_axis || (vertical_first && fw.taps > kPixelGroupMaxTaps))) {
+  if (planar_in &&
+      (one_axis || (vertical_first && padded_taps(pw.taps, w_tap_step(C, pw.taps)) > kPixelGroupMaxTaps))) {
     return false;  // Note [planar photos]
   }
+  const PeriodicW periodic =
+      C == 1 ? find_periodic(pw.start.data(), pw.count.data(), pw.weight.data(), pw.taps, Wo) : PeriodicW{};
   if (one_axis) {
     return uint8_rows_one_axis(in, out, g, plans, periodic, planar_out);
   }
   if (vertical_first) {
     return uint8_rows_vertical_first(in, out, g, plans, periodic, planar_out, planar_in);
   }
+  // W first: the fixed-point plans of this order (the others build their own).
+  const int mid_bits = clip_intermediate && max_abs_weight(plans[2]) < kIntegerMidMaxWeight ? 0 : 7;
+  const int32_t mid_max = clip_intermediate ? 255 << mid_bits : 32767;
+  const FixedPlan fw = fixed_point_plan(plans[2], w_tap_step(C, plans[2].taps), 255);
+  const FixedPlan fh = fixed_point_plan(plans[1], 1, mid_max);
+  const Rounding w_round{fw.shift - mid_bits, clip_intermediate ? 0 : -32768, mid_max};
+  const Rounding h_round{fh.shift + mid_bits, 0, 255};
   if (!fw.fits() || !fh.fits()) {
     return false;
   }

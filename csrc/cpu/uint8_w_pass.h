@@ -425,8 +425,8 @@ struct PixelGroups512 {
     weight_index = _mm512_load_si512(pairs);
   }
 
-  // Outputs ow .. ow + 3 of the R rows; false (nothing written) where their windows reach past kReach values or
-  // their weights past two registers (16 taps).
+  // Outputs ow .. ow + 3 of the R rows of a plan of at most kPixelGroupMaxTaps taps (their weights fill two registers);
+  // false (nothing written) where their windows reach past kReach values.
   TORCHRESAMPLE_ALWAYS_INLINE bool operator()(const src_t* const* rows, int16_t* const* dsts, int64_t in_w,
                                               const FixedPlan& fw, int64_t ow) const {
     const int64_t* start = fw.start.data() + ow;
@@ -437,7 +437,7 @@ struct PixelGroups512 {
       widest = std::max(widest, start[L] - base + count[L]);
       steps = std::max(steps, (count[L] + 2 * kPairsPerLane - 1) / (2 * kPairsPerLane));
     }
-    if (taps > kPixelGroupMaxTaps || widest * C > kReach) {
+    if (widest * C > kReach) {
       return false;
     }
     const auto offset = [&](int L) { return static_cast<uint64_t>((start[L] - base) * C) * 0x0001000100010001ull; };
@@ -519,6 +519,7 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
   using WideKernel = std::conditional_t<C == 1, Dot512<R, src_t>, PixelDpwssd<R, C, src_t>>;
   const WideKernel wide(r);
   const PixelGroups512<R, C, src_t> pixel_groups(r, fw);
+  const bool grouped = fw.taps <= kPixelGroupMaxTaps;
 #elif defined(TORCHRESAMPLE_ISA_AVX2)
   const PixelMadd<R, C, src_t> pixel_madd(r);
 #endif
@@ -528,7 +529,7 @@ void w_pixels_fixed(const src_t* const* rows, int16_t* const* dsts, int64_t in_w
   for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
 #if defined(TORCHRESAMPLE_ISA_AVX512)
     if (ow + 4 <= ow_end) {
-      if (!pixel_groups(rows, dsts, in_w, fw, ow)) {
+      if (!grouped || !pixel_groups(rows, dsts, in_w, fw, ow)) {
         wide.four(rows, dsts, fw, ow);
       }
       ow += 3;
